@@ -1,0 +1,1 @@
+"""The family's federated-learning coordinator (Flower ServerApp and SuperLink supervision)."""

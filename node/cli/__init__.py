@@ -1,0 +1,52 @@
+"""The `roost` command line.
+
+Each command group lives in its own module with a `register(subparsers)` function; this module
+only assembles them, resolves `--home`, and turns `UserError` into a clear message and exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from node.cli import library
+from node.cli.common import UserError
+from node.settings import HOME_ENV, Home
+
+COMMAND_GROUPS = (library,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roost",
+        description="Private photo search for a family: index, name and find people and pets.",
+    )
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help=f"where this node keeps its state (default: ${HOME_ENV}, else the user data dir)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in COMMAND_GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    home = Home.resolve(args.home)
+    try:
+        code: int = args.run(args, home)
+    except UserError as exc:
+        print(f"roost: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("roost: interrupted; the next run resumes where this one stopped", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

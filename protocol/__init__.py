@@ -1,0 +1,1 @@
+"""Everything two Roost devices must agree on, and nothing else."""
