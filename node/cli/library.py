@@ -3,17 +3,140 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from typing import Any
 
-from node.cli.common import UserError
+from node.cli.common import UserError, print_json
+from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
+from node.faces.models import ModelMissing
+from node.indexer import IndexOptions, Summary, content_hash, index
+from node.library.store import Library, LibraryError
+from node.progress import reporter_for
 from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    index = sub.add_parser("index", help="index photos under one or more folders")
-    index.add_argument("paths", nargs="+", metavar="PATH")
-    index.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    index.set_defaults(run=run_index)
+    p = sub.add_parser(
+        "index",
+        help="index the photos under one or more folders",
+        description="Find faces, dates and places in photos. Incremental and resumable: run it "
+        "again at any time, also after an interruption.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="folders or files")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.add_argument(
+        "--embedder",
+        choices=sorted(EMBEDDERS),
+        default=DEFAULT_EMBEDDER,
+        help="face embedding model for a new library (default: %(default)s)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=IndexOptions.batch_size,
+        metavar="N",
+        help="photos per commit; at most this much work is redone after a crash",
+    )
+    p.set_defaults(run=run_index)
+
+    p = sub.add_parser("show", help="what the index holds for one photo")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=run_show)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def run_index(args: argparse.Namespace, home: Home) -> int:
-    raise UserError("not implemented yet")
+    options = IndexOptions(embedder=args.embedder, batch_size=args.batch_size)
+    try:
+        summary = index(args.paths, home, options, reporter_for(sys.stderr))
+    except (ModelMissing, LibraryError) as exc:
+        raise UserError(str(exc), exit_code=1) from exc
+    if args.json:
+        print_json(summary.to_json())
+    else:
+        _print_summary(summary)
+    return 0
+
+
+def _print_summary(s: Summary) -> None:
+    print(
+        f"{s.seen} files: {s.indexed} indexed, {s.unchanged} unchanged, {s.relinked} moved or "
+        f"duplicate, {len(s.skipped)} skipped, {len(s.failed)} failed; {s.faces} faces found"
+        + (f"; {s.removed} deleted files left the index" if s.removed else "")
+    )
+    for problem in s.failed:
+        print(f"  failed: {problem.path}: {problem.reason}")
+
+
+def run_show(args: argparse.Namespace, home: Home) -> int:
+    try:
+        library = Library.open(home.library)
+    except LibraryError as exc:
+        raise UserError(str(exc), exit_code=1) from exc
+    path = os.path.abspath(args.path)
+    record = library.file(path)
+    if record is not None:
+        digest = record["hash"]
+    else:
+        try:
+            digest = content_hash(path)  # a copy or a moved file not indexed at this path yet
+        except OSError as exc:
+            raise UserError(f"{args.path} is not in the index ({exc.strerror})") from exc
+    photo = library.photo(digest)
+    if photo is None:
+        raise UserError(f"{args.path} is not in the index; run `roost index` on its folder")
+    shown = describe(library, photo)
+    if args.json:
+        print_json(shown)
+    else:
+        _print_photo(shown)
+    return 0
+
+
+def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
+    """The `roost show --json` contract for one indexed photo."""
+    has_gps = photo["lat"] is not None and photo["lon"] is not None
+    faces = library.faces_of(photo["hash"], ["id", "box", "score"])
+    return {
+        "hash": photo["hash"],
+        "paths": library.paths_of(photo["hash"]),
+        "taken_at": photo["taken_at"],
+        "taken_at_source": photo["taken_at_source"],
+        "gps": {"lat": photo["lat"], "lon": photo["lon"]} if has_gps else None,
+        "camera": photo["camera"],
+        "format": photo["format"],
+        "width": photo["width"],
+        "height": photo["height"],
+        "embedder": photo["embedder"],
+        "faces": [
+            {
+                "id": f["id"],
+                "box": [round(v, 1) for v in f["box"]],
+                "score": round(f["score"], 4),
+                "person": None,
+            }
+            for f in faces
+        ],
+    }
+
+
+def _print_photo(shown: dict[str, Any]) -> None:
+    print(f"{shown['paths'][0]}  ({shown['hash'][:12]})")
+    for extra in shown["paths"][1:]:
+        print(f"  also at {extra}")
+    print(f"  taken   {shown['taken_at']} (from {shown['taken_at_source']})")
+    if shown["gps"]:
+        print(f"  place   {shown['gps']['lat']:.5f}, {shown['gps']['lon']:.5f}")
+    if shown["camera"]:
+        print(f"  camera  {shown['camera']}")
+    print(f"  faces   {len(shown['faces'])}")
+    for face in shown["faces"]:
+        print(f"    {face['id']}  box {face['box']}  score {face['score']:.3f}")

@@ -1,0 +1,1 @@
+"""Find faces in a working image and turn each into an identity vector."""

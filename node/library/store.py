@@ -1,0 +1,197 @@
+"""LanceDB access for the index: the only module that knows table names and predicates.
+
+Crash safety rests on write order. A batch writes faces, then media, then files; each LanceDB
+write is one atomic commit, and every write is an upsert on the table's key. A kill between
+commits leaves faces or media rows that no file points at yet, which the next run simply
+writes again (same keys, same values) before pointing a file at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from node.library.schema import FILES, MEDIA, FileRecord, PhotoRecord, faces_schema
+
+os.environ.setdefault("LANCE_LOG", "error")  # Lance logs a warning for every new table
+
+import lancedb
+
+FORMAT_VERSION = 1
+_CHUNK = 500  # keys per IN (...) predicate
+
+
+class LibraryError(RuntimeError):
+    """The library cannot be used as asked; the message says why and what to do."""
+
+
+class LibraryMismatch(LibraryError):
+    """The library on disk was built differently from what this run asks for."""
+
+
+class LibraryBusy(LibraryError):
+    """Another process holds the library's write lock."""
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in(column: str, values: Sequence[str]) -> Iterator[str]:
+    for start in range(0, len(values), _CHUNK):
+        yield f"{column} IN ({', '.join(_quote(v) for v in values[start : start + _CHUNK])})"
+
+
+class Library:
+    """The tables under `<home>/library`, plus `library.json` naming the embedding space."""
+
+    def __init__(self, root: Path, embedder: str, dim: int) -> None:
+        self.root = root
+        self.embedder = embedder
+        self._db = lancedb.connect(str(root))
+        self.files = self._db.create_table("files", schema=FILES, exist_ok=True)
+        self.media = self._db.create_table("media", schema=MEDIA, exist_ok=True)
+        self.faces = self._db.create_table("faces", schema=faces_schema(dim), exist_ok=True)
+
+    @classmethod
+    def open(cls, root: Path, *, embedder: str | None = None, dim: int | None = None) -> Library:
+        """Open the library; create it for `embedder` if it does not exist.
+
+        Vectors from two embedders must never share a table, so asking for another embedder
+        than the one the library was built with is refused.
+        """
+        meta_file = root / "library.json"
+        if meta_file.exists():
+            meta = json.loads(meta_file.read_text())
+            if meta.get("format") != FORMAT_VERSION:
+                raise LibraryMismatch(
+                    f"{root} has library format {meta.get('format')}; this Roost reads "
+                    f"format {FORMAT_VERSION}"
+                )
+            if embedder is not None and meta["embedder"] != embedder:
+                raise LibraryMismatch(
+                    f"this library's faces were embedded with {meta['embedder']}; mixing "
+                    f"{embedder} vectors into it is not possible. Index into a new --home to "
+                    "switch models."
+                )
+            return cls(root, meta["embedder"], int(meta["dim"]))
+        if embedder is None or dim is None:
+            raise LibraryMismatch(f"no library at {root}; run `roost index PATH` first")
+        root.mkdir(parents=True, exist_ok=True)
+        library = cls(root, embedder, dim)
+        tmp = meta_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"format": FORMAT_VERSION, "embedder": embedder, "dim": dim}))
+        tmp.replace(meta_file)  # written last: its presence means the tables exist
+        return library
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def known_files(self) -> dict[str, FileRecord]:
+        rows = self.files.search().select(["path", "hash", "size", "mtime_ns"]).limit(None)
+        return {r["path"]: FileRecord(**r) for r in rows.to_arrow().to_pylist()}
+
+    def processed_hashes(self) -> set[str]:
+        """Content fully processed with this library's embedder."""
+        rows = self.media.search().select(["hash"]).limit(None).to_arrow()
+        return set(rows.column("hash").to_pylist())
+
+    def photo(self, media_hash: str) -> dict[str, Any] | None:
+        rows = self._where(self.media, f"hash = {_quote(media_hash)}")
+        return rows[0] if rows else None
+
+    def paths_of(self, media_hash: str) -> list[str]:
+        rows = self._where(self.files, f"hash = {_quote(media_hash)}", ["path"])
+        return sorted(r["path"] for r in rows)
+
+    def file(self, path: str) -> dict[str, Any] | None:
+        rows = self._where(self.files, f"path = {_quote(path)}")
+        return rows[0] if rows else None
+
+    def faces_of(self, media_hash: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
+        rows = self._where(self.faces, f"media_hash = {_quote(media_hash)}", columns)
+        return sorted(rows, key=lambda r: r["id"])
+
+    @staticmethod
+    def _where(
+        table: Any, predicate: str, columns: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        query = table.search().where(predicate)
+        if columns:
+            query = query.select(columns)
+        rows: list[dict[str, Any]] = query.limit(None).to_arrow().to_pylist()
+        return rows
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, photos: Sequence[PhotoRecord], files: Sequence[FileRecord]) -> None:
+        """Commit one batch in crash-safe order: faces, media, then the files that point at them."""
+        face_rows = [row for p in photos for row in p.face_rows()]
+        if face_rows:
+            self._upsert(self.faces, "id", pa.Table.from_pylist(face_rows, self.faces.schema))
+        if photos:
+            media = pa.Table.from_pylist([p.media_row() for p in photos], MEDIA)
+            self._upsert(self.media, "hash", media)
+        if files:
+            rows = [vars(f) for f in files]
+            self._upsert(self.files, "path", pa.Table.from_pylist(rows, FILES))
+
+    @staticmethod
+    def _upsert(table: Any, key: str, data: pa.Table) -> None:
+        (
+            table.merge_insert(key)
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(data)
+        )
+
+    def forget_paths(self, paths: Iterable[str]) -> None:
+        for predicate in _in("path", sorted(paths)):
+            self.files.delete(predicate)
+
+    def drop_orphans(self) -> int:
+        """Remove media (and their faces) that no file points at any more."""
+        linked = set(
+            self.files.search().select(["hash"]).limit(None).to_arrow()["hash"].to_pylist()
+        )
+        orphans = sorted(self.processed_hashes() - linked)
+        for predicate in _in("media_hash", orphans):
+            self.faces.delete(predicate)
+        for predicate in _in("hash", orphans):
+            self.media.delete(predicate)
+        return len(orphans)
+
+    def compact(self) -> None:
+        """Merge the many small fragments an incremental run leaves into fewer files."""
+        for table in (self.files, self.media, self.faces):
+            table.optimize()
+
+
+@contextmanager
+def write_lock(lock_file: Path) -> Iterator[None]:
+    """One writer per library: a second indexer on the same home fails fast instead of racing."""
+    import fcntl
+
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LibraryBusy(
+                f"the library is being written by {holder}; wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
