@@ -1,0 +1,7 @@
+"""The one error a query can raise, so that the CLI can show it without a traceback."""
+
+from __future__ import annotations
+
+
+class QueryError(ValueError):
+    """A query that cannot be read as asked; the message says what to write instead."""
