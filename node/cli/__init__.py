@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import library
+from node.cli import daemon, family, library
 from node.cli.common import UserError
 from node.settings import HOME_ENV, Home
 
-COMMAND_GROUPS = (library,)
+COMMAND_GROUPS = (library, family, daemon)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +46,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("roost: interrupted; the next run resumes where this one stopped", file=sys.stderr)
         return 130
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,12 +12,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from node.media.exif import PhotoMeta, read_meta
-
-pillow_heif.register_heif_opener()
 
 # File suffixes worth opening; anything else is counted as "not media" without being read.
 MEDIA_SUFFIXES = frozenset(
