@@ -114,7 +114,8 @@ class Library:
         return rows[0] if rows else None
 
     def faces_of(self, media_hash: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
-        rows = self._where(self.faces, f"media_hash = {_quote(media_hash)}", columns)
+        wanted = None if columns is None else sorted({"id", *columns})
+        rows = self._where(self.faces, f"media_hash = {_quote(media_hash)}", wanted)
         return sorted(rows, key=lambda r: r["id"])
 
     @staticmethod
