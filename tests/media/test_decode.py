@@ -72,3 +72,14 @@ def test_huge_jpeg_decodes_in_bounded_memory(tmp_path: Path) -> None:
         "assert max(d.image.size) == 2048, d.image.size"
     )
     assert peak - baseline < 120, (baseline, peak)
+
+
+@pytest.mark.parametrize(("suffix", "fmt"), [(".webp", "WebP"), (".tiff", "TIFF"), (".png", "PNG")])
+def test_other_formats_of_a_real_photo(tmp_path: Path, suffix: str, fmt: str) -> None:
+    path = tmp_path / f"photo{suffix}"
+    with Image.open(TESTDATA / "faces/id05/img16.jpg") as image:
+        image.save(path)
+        size = image.size
+    decoded = decode(path, work_side=4096, max_pixels=10**8)
+    assert decoded.format == fmt
+    assert (decoded.width, decoded.height) == size
