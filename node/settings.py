@@ -37,6 +37,35 @@ class Home:
         """Held by the one process that writes the library."""
         return self.root / "library.lock"
 
+    @property
+    def identity(self) -> Path:
+        """This device's keys and certificates, the family CA and the revocation list (0700)."""
+        return self.root / "identity"
+
+    @property
+    def devices(self) -> Path:
+        """The family devices this node knows: names, addresses, when last seen."""
+        return self.root / "devices.json"
+
+    @property
+    def invites(self) -> Path:
+        """Invite codes this device issued, with their secrets (0600)."""
+        return self.root / "invites.json"
+
+    @property
+    def node_lock(self) -> Path:
+        """Held by the one running node of this home; holds its pid."""
+        return self.root / "node.lock"
+
+    @property
+    def node_state(self) -> Path:
+        """Written by the running node: where it listens, so commands can point others at it."""
+        return self.root / "node.json"
+
+    @property
+    def node_log(self) -> Path:
+        return self.root / "node.log"
+
     def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self

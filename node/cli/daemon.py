@@ -1,0 +1,94 @@
+"""`roost node`: run this device's node, or say Hello to a family device by hand."""
+
+from __future__ import annotations
+
+import argparse
+
+from node import daemon
+from node.cli.common import print_json
+from node.cli.family import refusals
+from node.family import identity as identity_files
+from node.family.directory import Directory
+from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.peer.client import PeerClient
+from node.peer.hello import Greeter
+from node.settings import Home
+from protocol.wire import DEFAULT_PEER_PORT
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    node = sub.add_parser("node", help="run this device's node; check a peer")
+    commands = node.add_subparsers(dest="node_command", metavar="COMMAND", required=True)
+
+    start = commands.add_parser(
+        "start", help="serve family devices and find them on the LAN (foreground, until SIGTERM)"
+    )
+    start.add_argument(
+        "--listen",
+        default=f"0.0.0.0:{DEFAULT_PEER_PORT}",
+        metavar="HOST:PORT",
+        help=f"the family channel's address (default: 0.0.0.0:{DEFAULT_PEER_PORT}; port 0: any)",
+    )
+    start.add_argument(
+        "--pair-listen",
+        metavar="HOST:PORT",
+        help="the pairing listener's address, on the admin device (default: next port up)",
+    )
+    start.add_argument(
+        "--no-discovery", action="store_true", help="neither announce nor browse over mDNS"
+    )
+    start.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="also call the family device at this address (repeatable; for networks that block "
+        "multicast). Addresses that answer are remembered in the peer table",
+    )
+    start.add_argument(
+        "--hello-interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how often to greet known devices again (default: 30)",
+    )
+    start.set_defaults(run=run_start)
+
+    hello = commands.add_parser("hello", help="say Hello to the family device at HOST:PORT")
+    hello.add_argument("address", metavar="HOST:PORT")
+    hello.add_argument("--json", action="store_true", help="print JSON on stdout")
+    hello.set_defaults(run=run_hello)
+
+
+@refusals
+def run_start(args: argparse.Namespace, home: Home) -> int:
+    options = daemon.NodeOptions(
+        listen=args.listen,
+        pair_listen=args.pair_listen,
+        discovery=not args.no_discovery,
+        peers=tuple(args.peer),
+        hello_interval=args.hello_interval,
+    )
+    return daemon.run(home, options)
+
+
+@refusals
+def run_hello(args: argparse.Namespace, home: Home) -> int:
+    identity = identity_files.load(home.identity)
+    revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
+    client = PeerClient(identity, revocations)
+    greeter = Greeter(identity, revocations, Directory(home.devices))
+    reply = greeter.greet(client, args.address, client.identify(args.address))
+    answer = {
+        "id": reply.device_id,
+        "name": reply.name,
+        "address": args.address,
+        "software_version": reply.software_version,
+        "protocol_version": reply.protocol_version,
+        "capabilities": list(reply.capabilities),
+    }
+    if args.json:
+        print_json(answer)
+    else:
+        print(f"{reply.name} ({reply.device_id}) answered from {args.address}")
+    return 0

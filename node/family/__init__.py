@@ -1,0 +1,5 @@
+"""This device's membership of a family, kept on disk: identity, invites, devices, revocations."""
+
+
+class FamilyError(Exception):
+    """A refusal the user can act on: no family yet, a bad invite, an unknown device, ..."""

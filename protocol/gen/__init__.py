@@ -1,0 +1,1 @@
+"""Generated from protocol/roost.proto by scripts/gen-protos; do not edit."""
