@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from node.derive import derive
 from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MtcnnDetector
 from node.faces.embed import DEFAULT_EMBEDDER, Embedder, embedder_class
@@ -41,6 +42,10 @@ class IndexOptions:
     max_pixels: int = 100_000_000  # refuse decodes larger than this (after JPEG scaling)
     batch_size: int = 16  # photos per commit: the most work a kill can cost
     prefetch: int = 4  # files hashed and decoded ahead of the models
+    # Torch's intra-op threads spin against anything else on the CPU (our decode threads, the
+    # user's other programs); measured on 2 cores under load, 2 threads ran MTCNN 4-20x slower
+    # than 1. Half the cores for the models leaves the rest for decoding.
+    model_threads: int = max(1, (os.cpu_count() or 2) // 2)
 
 
 @dataclass
@@ -78,7 +83,9 @@ class Models:
 
     @cached_property
     def detector(self) -> MtcnnDetector:
-        detector = MtcnnDetector(detect_side=self._options.detect_side)
+        detector = MtcnnDetector(
+            detect_side=self._options.detect_side, threads=self._options.model_threads
+        )
         self.loaded.append(detector.id)
         return detector
 
@@ -152,6 +159,7 @@ class _Run:
         dropped = self.library.drop_orphans()
         if s.indexed or s.relinked or s.removed or dropped:
             self.library.compact()
+        derive(self.library)
         s.models_loaded = self.models.loaded
         return s
 

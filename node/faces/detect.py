@@ -33,7 +33,12 @@ class MtcnnDetector:
     id = MTCNN_ID
 
     def __init__(
-        self, *, detect_side: int = 1280, min_face: int = 20, min_score: float = 0.9
+        self,
+        *,
+        detect_side: int = 1280,
+        min_face: int = 20,
+        min_score: float = 0.9,
+        threads: int = 1,
     ) -> None:
         weights = resources.files("facenet_pytorch") / "data"
         missing = [n for n in ("pnet.pt", "rnet.pt", "onet.pt") if not (weights / n).is_file()]
@@ -42,8 +47,10 @@ class MtcnnDetector:
                 f"MTCNN weights {', '.join(missing)} are missing from facenet-pytorch; "
                 "reinstall it with `scripts/setup` (pip install --no-deps facenet-pytorch==2.6.0)"
             )
+        import torch
         from facenet_pytorch import MTCNN
 
+        torch.set_num_threads(threads)
         self._mtcnn = MTCNN(keep_all=True, min_face_size=min_face, device="cpu")
         self._detect_side = detect_side
         self._min_score = min_score

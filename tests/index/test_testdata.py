@@ -13,6 +13,8 @@ from tests.conftest import TESTDATA, roost_json
 from tests.media.test_exif import README_DATES
 
 Indexed = tuple[Path, dict[str, Any]]
+# The first test builds the ~900-photo index (see conftest.testdata_index): minutes on 2 cores.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def _all_files() -> list[Path]:
