@@ -12,6 +12,7 @@ from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
 from node.faces.models import ModelMissing
 from node.indexer import IndexOptions, Summary, content_hash, index
 from node.library.store import Library, LibraryError
+from node.people.state import read_state
 from node.progress import reporter_for
 from node.settings import Home
 
@@ -105,6 +106,7 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
     """The `roost show --json` contract for one indexed photo."""
     has_gps = photo["lat"] is not None and photo["lon"] is not None
     faces = library.faces_of(photo["hash"], ["id", "box", "score"])
+    names = read_state(library).names_of([f["id"] for f in faces])
     return {
         "hash": photo["hash"],
         "paths": library.paths_of(photo["hash"]),
@@ -121,7 +123,7 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
                 "id": f["id"],
                 "box": [round(v, 1) for v in f["box"]],
                 "score": round(f["score"], 4),
-                "person": None,
+                "person": names.get(f["id"]),
             }
             for f in faces
         ],

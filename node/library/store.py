@@ -90,6 +90,17 @@ class Library:
         tmp.replace(meta_file)  # written last: its presence means the tables exist
         return library
 
+    def table(self, name: str, schema: pa.Schema) -> Any:
+        """Another table in this library's database, created empty on first use.
+
+        What is derived from the index (clusters, places) or said about it (labels) lives beside
+        it, so that one folder is the whole library and one lock guards all of it.
+        """
+        try:
+            return self._db.open_table(name)  # its schema may carry metadata `schema` lacks
+        except ValueError:
+            return self._db.create_table(name, schema=schema, exist_ok=True)
+
     # -- reading -----------------------------------------------------------------------------
 
     def known_files(self) -> dict[str, FileRecord]:
@@ -109,6 +120,14 @@ class Library:
         rows = self._where(self.files, f"hash = {_quote(media_hash)}", ["path"])
         return sorted(r["path"] for r in rows)
 
+    def paths_by_hash(self, media_hashes: Iterable[str]) -> dict[str, list[str]]:
+        """Every path of each of many photos, with one query per few hundred photos."""
+        found: dict[str, list[str]] = {}
+        for predicate in _in("hash", sorted(set(media_hashes))):
+            for row in self._where(self.files, predicate, ["path", "hash"]):
+                found.setdefault(row["hash"], []).append(row["path"])
+        return {digest: sorted(paths) for digest, paths in found.items()}
+
     def file(self, path: str) -> dict[str, Any] | None:
         rows = self._where(self.files, f"path = {_quote(path)}")
         return rows[0] if rows else None
@@ -117,6 +136,14 @@ class Library:
         wanted = None if columns is None else sorted({"id", *columns})
         rows = self._where(self.faces, f"media_hash = {_quote(media_hash)}", wanted)
         return sorted(rows, key=lambda r: r["id"])
+
+    def faces_by_id(self, face_ids: Iterable[str], columns: list[str]) -> dict[str, dict[str, Any]]:
+        """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail)."""
+        found: dict[str, dict[str, Any]] = {}
+        for predicate in _in("id", sorted(set(face_ids))):
+            for row in self._where(self.faces, predicate, sorted({"id", *columns})):
+                found[row["id"]] = row
+        return found
 
     @staticmethod
     def _where(

@@ -1,0 +1,160 @@
+"""Unnamed faces grouped into clusters, incrementally: a new face joins a cluster, starts one, or
+(rarely) bridges two; existing clusters are never recomputed from scratch.
+
+Why this shape (calibrated on lfw_dev, 96 people; docs/ARCHITECTURE.md has the numbers):
+
+- A face joins the cluster whose 3 nearest members are, on average, within 0.50 of it. Averaging
+  over a few members instead of taking the single nearest keeps a cluster from creeping, face
+  by face, from one person to a look-alike (single linkage at 0.50 put two people in one cluster;
+  this rule put none).
+- A good face within reach of two clusters merges them only if the clusters' average pairwise
+  distance is within 0.55, so one ambiguous face cannot glue two people together.
+- A low-quality face (see `quality`) never starts or merges clusters; it only joins one it is
+  clearly close to (0.45), and otherwise stays unclustered.
+
+Clustering reads only faces and writes only the `clusters` table (face → cluster id, null for an
+unclustered face). It is idempotent and resumable: a face is processed once, when it has no row
+yet, and a run's rows go in with one commit, so a kill simply leaves its faces for the next run.
+Labels play no part here; the suggestion stage combines clusters with what the user said.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from node.library.schema import _key
+from node.library.store import Library, _in
+from node.people.faces import FaceSet, load_faces
+
+JOIN = 0.50  # mean distance to a cluster's nearest members for a good face to join it
+NEAREST = 3  # how many nearest members that mean is taken over
+MERGE = 0.55  # mean pairwise distance under which two clusters a face bridges become one
+LOW_QUALITY_JOIN = 0.45  # the stricter reach of a low-quality face
+
+CLUSTERS = pa.schema(
+    [
+        _key("face"),
+        pa.field("cluster", pa.string()),
+    ]
+)
+
+
+def clusters_table(library: Library) -> Any:
+    return library.table("clusters", CLUSTERS)
+
+
+def read_clusters(library: Library) -> dict[str, str | None]:
+    """Face id → cluster id (None: processed, but in no cluster)."""
+    rows = clusters_table(library).search().limit(None).to_arrow()
+    return dict(zip(rows["face"].to_pylist(), rows["cluster"].to_pylist(), strict=True))
+
+
+def update_clusters(library: Library, faces: FaceSet | None = None) -> int:
+    """Cluster the faces that have no cluster row yet; return how many were processed."""
+    table = clusters_table(library)
+    known = read_clusters(library)
+    faces = faces if faces is not None else load_faces(library)
+    present = set(faces.ids)
+    for predicate in _in("face", sorted(face for face in known if face not in present)):
+        table.delete(predicate)
+    todo = [i for i, face in enumerate(faces.ids) if face not in known]
+    if not todo:
+        return 0
+    grouping = _Grouping(faces, known)
+    todo.sort(key=lambda i: (not faces.good[i], faces.ids[i]))  # good faces found clusters first
+    for start in range(0, len(todo), _BLOCK):
+        block = todo[start : start + _BLOCK]
+        distances = pairwise_distances(faces.vectors[block], faces.vectors)
+        for i, row in zip(block, distances, strict=True):
+            grouping.place(i, row)
+    Library._upsert(table, "face", pa.Table.from_pylist(grouping.changed(), CLUSTERS))
+    return len(todo)
+
+
+_BLOCK = 512  # new faces whose distances to all faces are computed at once (512 × n floats)
+
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances between the rows of a and b, through one matrix product."""
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    result: np.ndarray = np.sqrt(np.maximum(squared, 0.0))
+    return result
+
+
+class _Grouping:
+    """Clusters in memory while one run places its new faces; clusters are small int codes."""
+
+    def __init__(self, faces: FaceSet, known: dict[str, str | None]) -> None:
+        self.faces = faces
+        self.names: list[str] = []  # code → cluster id
+        self.code: dict[str, int] = {}
+        self.label = np.full(len(faces.ids), -1, np.int64)  # face → code, -1: none (yet)
+        self.members: dict[int, list[int]] = {}
+        for i, face in enumerate(faces.ids):
+            cluster = known.get(face)
+            if cluster is not None:
+                self._add(i, self._code_of(cluster))
+        self.touched: set[int] = set()
+
+    def _code_of(self, cluster: str) -> int:
+        if cluster not in self.code:
+            self.code[cluster] = len(self.names)
+            self.names.append(cluster)
+            self.members[self.code[cluster]] = []
+        return self.code[cluster]
+
+    def _add(self, i: int, code: int) -> None:
+        self.label[i] = code
+        self.members[code].append(i)
+
+    def place(self, i: int, distances: np.ndarray) -> None:
+        """Put face i in a cluster (or none), given its distances to every face."""
+        self.touched.add(i)
+        good = bool(self.faces.good[i])
+        near = self._near(distances, JOIN if good else LOW_QUALITY_JOIN)
+        if not near:
+            if good:
+                self._add(i, self._code_of(f"c-{self.faces.ids[i]}"))
+            return
+        best = min(near, key=lambda c: (near[c], self.names[c]))
+        if good:
+            for other in sorted(near, key=lambda c: self.names[c]):
+                if other != best and other in self.members:
+                    best = self._maybe_merge(best, other)
+        self._add(i, best)
+
+    def _near(self, distances: np.ndarray, reach: float) -> dict[int, float]:
+        """Clusters whose nearest members are, on average, within `reach`."""
+        candidates = np.unique(self.label[(distances <= reach) & (self.label >= 0)])
+        scores = {}
+        for code in candidates.tolist():
+            nearest = np.sort(distances[self.label == code])[:NEAREST]
+            score = float(nearest.mean())
+            if score <= reach:
+                scores[code] = score
+        return scores
+
+    def _maybe_merge(self, a: int, b: int) -> int:
+        """Merge clusters a and b if they are one person; the larger keeps its id."""
+        linkage = pairwise_distances(
+            self.faces.vectors[self.members[a]], self.faces.vectors[self.members[b]]
+        ).mean()
+        if linkage > MERGE:
+            return a
+        keep, drop = sorted((a, b), key=lambda c: (-len(self.members[c]), self.names[c]))
+        for j in self.members.pop(drop):
+            self._add(j, keep)
+            self.touched.add(j)
+        return keep
+
+    def changed(self) -> list[dict[str, str | None]]:
+        return [
+            {
+                "face": self.faces.ids[i],
+                "cluster": self.names[self.label[i]] if self.label[i] >= 0 else None,
+            }
+            for i in sorted(self.touched)
+        ]

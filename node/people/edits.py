@@ -1,0 +1,213 @@
+"""What a user does to labels: name, rename, merge, split, reject, confirm, forget.
+
+The CLI and the TUI call these and nothing else. Each one reads the current state, checks its
+arguments against it (refusing with a `LabelError` that says what to do instead), appends all
+its events with one commit, and refreshes the materialised state. The caller holds the library's
+write lock (`editing` takes it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from node.library.store import Library, write_lock
+from node.people.events import Edit, EventLog, new_subject_id
+from node.people.labels import Subject
+from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
+from node.people.suggest import CLUSTERED, SUGGESTED
+from node.settings import Home
+
+MAX_NAME = 80
+
+
+class LabelError(ValueError):
+    """An edit refused as asked; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one edit changed, as it stands afterwards."""
+
+    subjects: list[SubjectRow]
+    faces: list[FaceRow]
+
+
+@contextmanager
+def editing(home: Home) -> Iterator[Library]:
+    """The library, opened under its write lock for one edit."""
+    with write_lock(home.library_lock):
+        yield Library.open(home.library)
+
+
+def name(library: Library, target: str, new_name: str, *, pet: bool = False) -> Change:
+    """Name a cluster or a single face. An existing name adds the faces to that subject."""
+    state = read_state(library)
+    if state.subject(target) is not None:
+        raise LabelError(f"{target} is already named; use `roost rename {target} NAME`")
+    faces = _faces_of_target(state, target)
+    edits, subject = _assign_to_name(state, faces, new_name, "pet" if pet else "person")
+    return _commit(library, state, edits, [subject], faces)
+
+
+def rename(library: Library, who: str, new_name: str) -> Change:
+    state = read_state(library)
+    subject = _subject(state, who)
+    new_name = _valid_name(new_name)
+    holder = state.labels.by_name(new_name)
+    if holder is not None and holder.id != subject.id:
+        raise LabelError(
+            f"{holder.name} already exists; to make them one, run "
+            f"`roost merge {subject.name!r} --into {holder.name!r}`"
+        )
+    return _commit(library, state, [Edit("subject", subject.id, name=new_name)], [subject.id], [])
+
+
+def merge(library: Library, sources: Sequence[str], into: str) -> Change:
+    """Merge people or pets, or unnamed clusters, into one named subject."""
+    state = read_state(library)
+    target = _subject(state, into)
+    edits: list[Edit] = []
+    faces: list[str] = []
+    for source in sources:
+        subject = state.subject(source)
+        if subject is None:
+            cluster_faces = _faces_of_target(state, source)
+            edits.append(Edit("assign", target.id, faces=tuple(cluster_faces)))
+            faces += cluster_faces
+        elif subject.id == target.id:
+            raise LabelError(f"{source} is {target.name} already: nothing to merge")
+        elif subject.kind != target.kind:
+            raise LabelError(
+                f"{subject.name} is a {subject.kind} and {target.name} a {target.kind}"
+            )
+        else:
+            edits.append(Edit("merge", subject.id, into=target.id))
+            faces += [r.face for r in state.faces_page(subject.id) if r.assigned]
+    return _commit(library, state, edits, [target.id], faces)
+
+
+def split(library: Library, faces: Sequence[str], *, new_name: str | None = None) -> Change:
+    """Take faces out of the person or pet they are in; with a name, put them in that one."""
+    state = read_state(library)
+    rows = [_face(state, face) for face in _unique(faces)]
+    edits = []
+    for row in rows:
+        if not row.assigned or row.subject is None:
+            raise LabelError(
+                f"face {row.face} is in no person or pet, so there is nothing to split"
+            )
+        edits.append(Edit("reject", row.subject, faces=(row.face,)))
+    subjects = [r.subject for r in rows if r.subject is not None]
+    if new_name is not None:
+        kind = state.labels.subjects[subjects[0]].kind
+        more, subject = _assign_to_name(state, [r.face for r in rows], new_name, kind)
+        edits += more
+        subjects.append(subject)
+    return _commit(library, state, edits, subjects, [r.face for r in rows])
+
+
+def reject(library: Library, face: str, who: str) -> Change:
+    """This face is not this subject, for good: never suggested or assigned to it again."""
+    state = read_state(library)
+    row = _face(state, face)
+    subject = _subject(state, who)
+    return _commit(
+        library, state, [Edit("reject", subject.id, faces=(row.face,))], [subject.id], [row.face]
+    )
+
+
+def confirm(library: Library, faces: Sequence[str]) -> Change:
+    """Accept what Roost proposed for these faces (a suggestion, or an automatic assignment)."""
+    state = read_state(library)
+    edits = []
+    for face in _unique(faces):
+        row = _face(state, face)
+        if row.subject is None or row.status not in (SUGGESTED, CLUSTERED):
+            raise LabelError(
+                f"face {face} has no suggestion to confirm; name it with `roost name {face} NAME`"
+            )
+        edits.append(Edit("assign", row.subject, faces=(face,)))
+    return _commit(library, state, edits, sorted({e.subject for e in edits}), _unique(faces))
+
+
+def forget(library: Library, who: str) -> Change:
+    """Delete a person or pet; their faces become unnamed again (and return to clusters)."""
+    state = read_state(library)
+    subject = _subject(state, who)
+    faces = [r.face for r in state.faces_page(subject.id)]
+    return _commit(library, state, [Edit("forget", subject.id)], [], faces)
+
+
+# -- shared steps --------------------------------------------------------------------------------
+
+
+def _commit(
+    library: Library, state: State, edits: list[Edit], subjects: Iterable[str], faces: Iterable[str]
+) -> Change:
+    EventLog(library).append(edits, after=state.events)
+    after = refresh(library)
+    wanted = {after.labels.resolve(s) for s in subjects}
+    return Change(
+        subjects=[row for row in after.subjects() if row.id in wanted],
+        faces=[row for face in _unique(faces) if (row := after.face(face)) is not None],
+    )
+
+
+def _assign_to_name(
+    state: State, faces: list[str], new_name: str, kind: str
+) -> tuple[list[Edit], str]:
+    """Edits that put `faces` in the subject called `new_name`, creating it if needed."""
+    new_name = _valid_name(new_name)
+    existing = state.labels.by_name(new_name)
+    if existing is not None:
+        if existing.kind != kind:
+            raise LabelError(f"{existing.name} is a {existing.kind}, not a {kind}")
+        return [Edit("assign", existing.id, faces=tuple(faces))], existing.id
+    subject = new_subject_id()
+    return [
+        Edit("subject", subject, name=new_name, kind=kind),
+        Edit("assign", subject, faces=tuple(faces)),
+    ], subject
+
+
+def _faces_of_target(state: State, target: str) -> list[str]:
+    """The faces a cluster id or a face id stands for."""
+    if state.is_cluster(target):
+        faces = [row.face for row in state.faces_page(target)]
+        if not faces:
+            raise LabelError(f"cluster {target} has no unnamed faces left")
+        return faces
+    return [_face(state, target).face]
+
+
+def _subject(state: State, text: str) -> Subject:
+    subject = state.subject(text)
+    if subject is None:
+        raise LabelError(f"no person or pet is called or numbered {text!r}; see `roost people`")
+    return subject
+
+
+def _face(state: State, face: str) -> FaceRow:
+    row = state.face(face)
+    if row is None:
+        raise LabelError(
+            f"{face!r} is no face or cluster id in this library; `roost people` lists them"
+        )
+    return row
+
+
+def _valid_name(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > MAX_NAME or '"' in cleaned or ":" in cleaned:
+        raise LabelError(
+            f"{text!r} cannot be a name: use 1 to {MAX_NAME} characters, without '\"' or ':'"
+        )
+    if not any(c.isalpha() for c in cleaned):
+        raise LabelError(f"{text!r} cannot be a name: it needs a letter")
+    return cleaned
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,240 @@
+"""Who every face is, right now, materialised in one small table for fast and paged reading.
+
+`people_state` holds one row per face: its cluster, its subject (assigned or suggested), its
+status and confidence. It is derived entirely from the faces, the clusters and the label log, and
+records in its schema metadata the versions of those three tables it was computed from (its
+basis). Writers call `refresh` after every change, which replaces the table with one commit;
+readers use it only if its basis is current and otherwise compute the same rows in memory, so
+a crash between a label commit and the refresh can make reads slower, never wrong.
+
+A reader never loads vectors or thumbnails through this module except for the faces it shows:
+the TUI can open on 10,000 faces by listing `subjects()` and paging with `faces_page()`.
+
+Statuses: "confirmed" (the user said so), "clustered" (placed by Roost: assigned to a subject at
+high confidence, or in an unnamed cluster when `subject` is null), "suggested" (a match to
+confirm or reject) and "unclustered" (in no cluster and matched to no one).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from node.library.schema import _key
+from node.library.store import Library
+from node.people.clusters import clusters_table, read_clusters
+from node.people.events import EventLog, LabelEvent
+from node.people.faces import load_faces
+from node.people.labels import Labels, Subject, fold
+from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
+
+STATE = pa.schema(
+    [
+        _key("face"),
+        pa.field("media_hash", pa.string(), nullable=False),
+        pa.field("cluster", pa.string()),
+        pa.field("subject", pa.string()),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("confidence", pa.float32(), nullable=False),
+    ]
+)
+_BASIS = b"roost.basis"
+_KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
+_STATUS_ORDER = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    """One line of `roost people`: a named person or pet, or an unnamed cluster."""
+
+    id: str
+    name: str | None
+    kind: str  # "person" | "pet" | "cluster"
+    faces: int  # confirmed + assigned (for a cluster: its unnamed faces)
+    suggested: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "faces": self.faces,
+            "suggested": self.suggested,
+        }
+
+
+@dataclass(frozen=True)
+class FaceRow:
+    face: str
+    media_hash: str
+    cluster: str | None
+    subject: str | None
+    status: str
+    confidence: float
+
+    @property
+    def assigned(self) -> bool:
+        return self.subject is not None and self.status in (CONFIRMED, CLUSTERED)
+
+
+class State:
+    """One consistent reading of labels and placements."""
+
+    def __init__(self, labels: Labels, events: list[LabelEvent], rows: pa.Table) -> None:
+        self.labels = labels
+        self.events = events
+        self.rows = rows
+
+    # -- subjects ------------------------------------------------------------------------------
+
+    def subjects(self) -> list[SubjectRow]:
+        """Named people and pets (by name), then unnamed clusters (largest first)."""
+        counts = self._counts()
+        named = [
+            SubjectRow(s.id, s.name, s.kind, counts.get((s.id, "a"), 0), counts.get((s.id, "s"), 0))
+            for s in sorted(self.labels.subjects.values(), key=lambda s: (s.name.casefold(), s.id))
+        ]
+        clusters = [
+            SubjectRow(key, None, "cluster", n) for (key, what), n in counts.items() if what == "c"
+        ]
+        clusters.sort(key=lambda row: (-row.faces, row.id))
+        return named + clusters
+
+    def _counts(self) -> dict[tuple[str, str], int]:
+        """(subject, "a"ssigned | "s"uggested) and (cluster, "c") → number of faces."""
+        counts: dict[tuple[str, str], int] = {}
+        columns = [self.rows[c].to_pylist() for c in ("subject", "status", "cluster")]
+        for subject, status, cluster in zip(*columns, strict=True):
+            if subject is not None:
+                key = (subject, "s" if status == SUGGESTED else "a")
+            elif status == CLUSTERED:
+                key = (cluster, "c")
+            else:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def subject(self, text: str) -> Subject | None:
+        """A live subject by id, unique id prefix (8+ characters), or name (any case)."""
+        live = self.labels.resolve(text)
+        if live is not None:
+            return self.labels.subjects[live]
+        named = self.labels.by_name(text)
+        if named is not None:
+            return named
+        if len(text) >= 8:
+            found = [s for s in self.labels.subjects.values() if s.id.startswith(text)]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def is_cluster(self, cluster: str) -> bool:
+        return bool(self._where(pc.field("cluster") == cluster).num_rows)
+
+    # -- faces ---------------------------------------------------------------------------------
+
+    def face(self, face: str) -> FaceRow | None:
+        found = self._rows(self._where(pc.field("face") == face))
+        return found[0] if found else None
+
+    def faces_page(self, key: str, offset: int = 0, limit: int | None = None) -> list[FaceRow]:
+        """A subject's faces (confirmed, assigned, then suggested) or an unnamed cluster's."""
+        if key in self.labels.subjects:
+            rows = self._rows(self._where(pc.field("subject") == key))
+            rows.sort(key=lambda r: (_STATUS_ORDER[r.status], -r.confidence, r.face))
+        else:
+            unnamed = (pc.field("cluster") == key) & pc.field("subject").is_null()
+            rows = self._rows(self._where(unnamed & (pc.field("status") == CLUSTERED)))
+            rows.sort(key=lambda r: r.face)
+        return rows[offset : None if limit is None else offset + limit]
+
+    def suggestions(self, limit: int | None = None) -> list[FaceRow]:
+        rows = self._rows(self._where(pc.field("status") == SUGGESTED))
+        rows.sort(key=lambda r: (-r.confidence, r.face))
+        return rows[:limit]
+
+    def assigned(self) -> list[FaceRow]:
+        """Faces that are someone: confirmed, or assigned at high confidence."""
+        statuses = pa.array([CONFIRMED, CLUSTERED])
+        chosen = pc.field("subject").is_valid() & pc.field("status").isin(statuses)
+        return self._rows(self._where(chosen))
+
+    def names_of(self, faces: list[str]) -> dict[str, str]:
+        """Face id → the name of the person or pet it is (assigned faces only)."""
+        subjects = self.labels.subjects
+        rows = self._rows(self._where(pc.field("face").isin(pa.array(faces, pa.string()))))
+        return {
+            r.face: subjects[r.subject].name for r in rows if r.assigned and r.subject in subjects
+        }
+
+    def _where(self, condition: pc.Expression) -> pa.Table:
+        return self.rows.filter(condition)
+
+    @staticmethod
+    def _rows(table: pa.Table) -> list[FaceRow]:
+        return [
+            FaceRow(
+                r["face"], r["media_hash"], r["cluster"], r["subject"], r["status"],
+                round(float(r["confidence"]), 4),
+            )
+            for r in table.to_pylist()
+        ]  # fmt: skip
+
+
+def _basis(library: Library, log: EventLog) -> bytes:
+    versions = {
+        "events": log.version,
+        "clusters": int(clusters_table(library).version),
+        "faces": int(library.faces.version),
+    }
+    return json.dumps(versions, sort_keys=True).encode()
+
+
+def _compute(library: Library, labels: Labels) -> pa.Table:
+    faces = load_faces(library)
+    clusters = read_clusters(library)
+    placements = place_faces(faces, clusters, labels)
+    rows = [
+        {
+            "face": face,
+            "media_hash": media,
+            "cluster": clusters.get(face),
+            "subject": p.subject,
+            "status": p.status,
+            "confidence": p.confidence,
+        }
+        for face, media, p in zip(faces.ids, faces.media, placements, strict=True)
+    ]
+    return pa.Table.from_pylist(rows, STATE)
+
+
+def read_state(library: Library) -> State:
+    """The current state: the stored table if its basis is current, else computed afresh."""
+    log = EventLog(library)
+    events = log.read()
+    labels = fold(events)
+    stored = library.table("people_state", STATE)
+    metadata = stored.schema.metadata or {}
+    if metadata.get(_BASIS) == _basis(library, log):
+        rows = stored.search().limit(None).to_arrow()
+    else:
+        rows = _compute(library, labels)
+    return State(labels, events, rows)
+
+
+def refresh(library: Library) -> State:
+    """Recompute the state and store it with one commit. The caller holds the write lock."""
+    log = EventLog(library)
+    basis = _basis(library, log)
+    events = log.read()
+    labels = fold(events)
+    rows = _compute(library, labels)
+    stored = library.table("people_state", STATE)
+    stored.add(rows.replace_schema_metadata({_BASIS: basis}), mode="overwrite")
+    stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each refresh is a whole new version
+    return State(labels, events, rows)

@@ -1,0 +1,252 @@
+"""A Query answered from this device's library: which photos, ranked, and why none if none.
+
+Conditions combine with AND, as the language promises:
+
+- people and pets: the photo holds a face of each, confirmed by the user or assigned by Roost
+  at high confidence (suggestions waiting for an answer do not count: a search shows what is
+  known, and `roost suggestions` is where the rest is settled); with `only`, no face in it is
+  anyone else who is named;
+- time: the photo's local date lies in the range widened by its tolerance;
+- place: every place named is the photo's city, region or country.
+
+Ranking: the product of the match confidences of the people asked for (1 for a confirmed face),
+halved for a photo that matched only thanks to a fuzzy date's tolerance; then newest first.
+Scene words (`text`) cannot be searched until scene search exists; they are reported, not
+silently dropped, and so are names nobody has labelled (which match nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from node.library.store import Library, _in
+from node.people.events import replica_id
+from node.people.state import State, read_state
+from node.places import Place, places_of
+from node.search.parse import parse_query
+from protocol.query import DateRange, Query
+
+_FUZZY_PENALTY = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    device: str
+    taken_at: str
+    place: str | None
+    people: tuple[str, ...]
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "device": self.device,
+            "taken_at": self.taken_at,
+            "place": self.place,
+            "people": list(self.people),
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: Query
+    hits: list[Hit]
+    total: int  # photos that matched, before the limit
+    notes: list[str] = field(default_factory=list)  # what was ignored, why nothing matched
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query.to_dict(),
+            "hits": [hit.to_json() for hit in self.hits],
+            "unknown_names": list(self.query.unknown_names),
+            "total": self.total,
+            "notes": self.notes,
+        }
+
+
+def parse(library: Library, text: str, now: datetime, state: State | None = None) -> Query:
+    """`text` read against this library's names and places (QueryError if it cannot be)."""
+    state = state or read_state(library)
+    names = [s.name for s in state.labels.subjects.values()]
+    places = {name for place in places_of(library).values() for name in place.names()}
+    return parse_query(text, known_names=names, known_places=sorted(places), now=now)
+
+
+def search(
+    library: Library, query: Query, *, limit: int | None = None, state: State | None = None
+) -> Answer:
+    state = state or read_state(library)
+    notes = []
+    if query.text:
+        notes.append(
+            f"scene words ({', '.join(query.text)}) cannot be searched yet and were ignored"
+        )
+    subjects = [state.labels.by_name(name) for name in query.subjects]
+    unknown = [
+        *query.unknown_names,
+        *(n for n, s in zip(query.subjects, subjects, strict=True) if s is None),
+    ]
+    if unknown:
+        notes.append(
+            f"nobody is named {' or '.join(unknown)} yet: name them first "
+            "(`roost people` lists the unnamed clusters, `roost name ID NAME` names one)"
+        )
+        return Answer(query, [], 0, notes)
+    wanted = [s.id for s in subjects if s is not None]
+    if not (wanted or query.taken or query.places):
+        return Answer(query, [], 0, notes)
+    who = _assigned_by_photo(state)
+    matches = _Matcher(library, who, wanted, query)
+    found = matches.photos()
+    if not found:
+        notes.append(_why_nothing(matches, query))
+        return Answer(query, [], 0, notes)
+    return Answer(query, _hits(library, state, who, found, limit), len(found), notes)
+
+
+def _assigned_by_photo(state: State) -> dict[str, dict[str, float]]:
+    """Media hash → subject → the best confidence of a face of that subject in it."""
+    who: dict[str, dict[str, float]] = {}
+    for row in state.assigned():
+        assert row.subject is not None
+        best = who.setdefault(row.media_hash, {})
+        best[row.subject] = max(best.get(row.subject, 0.0), row.confidence)
+    return who
+
+
+@dataclass(frozen=True)
+class _Found:
+    media_hash: str
+    taken_at: str
+    taken_local: datetime
+    score: float
+
+
+class _Matcher:
+    """Each condition of a query as a set of photos, so that an empty answer can say which
+    condition emptied it."""
+
+    def __init__(
+        self, library: Library, who: dict[str, dict[str, float]], wanted: list[str], query: Query
+    ) -> None:
+        self.library, self.who, self.wanted, self.query = library, who, wanted, query
+
+    def with_subject(self, subject: str) -> set[str]:
+        return {h for h, people in self.who.items() if subject in people}
+
+    def at_places(self) -> set[str] | None:
+        if not self.query.places:
+            return None
+        asked = [name.casefold() for name in self.query.places]
+        return {
+            digest
+            for digest, place in places_of(self.library).items()
+            if all(name in {n.casefold() for n in place.names()} for name in asked)
+        }
+
+    def in_time(self, among: set[str] | None) -> list[dict[str, Any]]:
+        """Media rows (hash, taken_at, taken_local) among `among` (None: all) in the dates."""
+        condition = _date_condition(self.query.taken.widened()) if self.query.taken else None
+        if among is None:
+            predicates: Iterable[str | None] = [condition]
+        else:
+            predicates = [
+                p if condition is None else f"({p}) AND {condition}"
+                for p in _in("hash", sorted(among))
+            ]
+        rows = []
+        for predicate in predicates:
+            query = self.library.media.search()
+            if predicate is not None:
+                query = query.where(predicate)
+            columns = ["hash", "taken_at", "taken_local"]
+            rows += query.select(columns).limit(None).to_arrow().to_pylist()
+        return rows
+
+    def photos(self) -> list[_Found]:
+        among: set[str] | None = None
+        for subject in self.wanted:
+            among = (
+                self.with_subject(subject) if among is None else among & self.with_subject(subject)
+            )
+        places = self.at_places()
+        if places is not None:
+            among = places if among is None else among & places
+        if among is not None and not among:
+            return []
+        found = []
+        for row in self.in_time(among):
+            people = self.who.get(row["hash"], {})
+            if self.query.only and set(people) - set(self.wanted):
+                continue
+            score = 1.0
+            for subject in self.wanted:
+                score *= people[subject]
+            if self.query.taken and not _inside(self.query.taken, row["taken_local"]):
+                score *= _FUZZY_PENALTY
+            found.append(_Found(row["hash"], row["taken_at"], row["taken_local"], round(score, 4)))
+        return found
+
+
+def _date_condition(taken: DateRange) -> str:
+    parts = []
+    if taken.start is not None:
+        parts.append(f"taken_local >= TIMESTAMP '{taken.start:%Y-%m-%d %H:%M:%S}'")
+    if taken.end is not None:
+        parts.append(f"taken_local < TIMESTAMP '{taken.end:%Y-%m-%d %H:%M:%S}'")
+    return " AND ".join(parts)
+
+
+def _inside(taken: DateRange, moment: datetime) -> bool:
+    return (taken.start is None or moment >= taken.start) and (
+        taken.end is None or moment < taken.end
+    )
+
+
+def _why_nothing(matches: _Matcher, query: Query) -> str:
+    """Which conditions match photos on their own, so the user sees what to loosen."""
+    names = {s: n for s, n in zip(matches.wanted, query.subjects, strict=True)}
+    counts = [f"{names[s]}: {len(matches.with_subject(s))}" for s in matches.wanted]
+    places = matches.at_places()
+    if places is not None:
+        counts.append(f"{' '.join(query.places)}: {len(places)}")
+    if query.taken is not None:
+        counts.append(f"{query.taken.phrase or 'those dates'}: {len(matches.in_time(None))}")
+    if query.only:
+        counts.append("and 'only' leaves out photos with anyone else named in them")
+    return "no photo matches all of that; photos matching each part alone — " + ", ".join(counts)
+
+
+def _hits(
+    library: Library,
+    state: State,
+    who: dict[str, dict[str, float]],
+    found: list[_Found],
+    limit: int | None,
+) -> list[Hit]:
+    found = sorted(found, key=lambda f: (-f.score, -f.taken_local.timestamp(), f.media_hash))
+    shown = found[:limit]
+    hashes = [f.media_hash for f in shown]
+    paths = library.paths_by_hash(hashes)
+    places: dict[str, Place] = places_of(library, hashes)
+    subjects = state.labels.subjects
+    device = replica_id(library.root)
+    return [
+        Hit(
+            path=paths[f.media_hash][0],
+            device=device,
+            taken_at=f.taken_at,
+            place=places[f.media_hash].label() if f.media_hash in places else None,
+            people=tuple(
+                sorted((subjects[s].name for s in who.get(f.media_hash, {})), key=str.casefold)
+            ),
+            score=f.score,
+        )
+        for f in shown
+        if f.media_hash in paths
+    ]
