@@ -16,7 +16,7 @@ from node.cli.common import UserError, print_json
 from node.cli.library import _positive
 from node.library.store import Library, LibraryError
 from node.people import edits
-from node.people.state import FaceRow, State, read_state
+from node.people.state import FaceRow, State, SubjectRow, read_state
 from node.settings import Home
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -131,7 +131,7 @@ def run_people(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-def _print_subjects(state: State, rows: list[Any]) -> None:
+def _print_subjects(state: State, rows: list[SubjectRow]) -> None:
     named = [r for r in rows if r.name is not None]
     clusters = [r for r in rows if r.name is None]
     print("People and pets" if named else "Nobody is named yet.")

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ class Library:
     def __init__(self, root: Path, embedder: str, dim: int) -> None:
         self.root = root
         self.embedder = embedder
-        self._db = lancedb.connect(str(root))
+        # Check for newer versions on every read: a long-lived reader (the TUI, a test) must
+        # see what an index run or a label edit in another process has committed since.
+        self._db = lancedb.connect(str(root), read_consistency_interval=timedelta(0))
         self.files = self._db.create_table("files", schema=FILES, exist_ok=True)
         self.media = self._db.create_table("media", schema=MEDIA, exist_ok=True)
         self.faces = self._db.create_table("faces", schema=faces_schema(dim), exist_ok=True)

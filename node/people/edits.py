@@ -16,7 +16,7 @@ from node.library.store import Library, write_lock
 from node.people.events import Edit, EventLog, new_subject_id
 from node.people.labels import Subject
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
-from node.people.suggest import CLUSTERED, SUGGESTED
+from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
 
 MAX_NAME = 80
@@ -119,11 +119,16 @@ def reject(library: Library, face: str, who: str) -> Change:
 
 
 def confirm(library: Library, faces: Sequence[str]) -> Change:
-    """Accept what Roost proposed for these faces (a suggestion, or an automatic assignment)."""
+    """Accept what Roost proposed for these faces (a suggestion, or an automatic assignment).
+
+    Confirmed faces become references for matching others, so confirming good automatic
+    assignments also makes later suggestions better."""
     state = read_state(library)
     edits = []
     for face in _unique(faces):
         row = _face(state, face)
+        if row.status == CONFIRMED:
+            continue  # already so: confirming twice is harmless
         if row.subject is None or row.status not in (SUGGESTED, CLUSTERED):
             raise LabelError(
                 f"face {face} has no suggestion to confirm; name it with `roost name {face} NAME`"

@@ -106,17 +106,16 @@ class State:
         return named + clusters
 
     def _counts(self) -> dict[tuple[str, str], int]:
-        """(subject, "a"ssigned | "s"uggested) and (cluster, "c") → number of faces."""
+        """(subject, "a"ssigned | "s"uggested) and (cluster, "c"), the faces of a cluster that
+        are nobody's yet, → number of faces."""
         counts: dict[tuple[str, str], int] = {}
         columns = [self.rows[c].to_pylist() for c in ("subject", "status", "cluster")]
         for subject, status, cluster in zip(*columns, strict=True):
             if subject is not None:
                 key = (subject, "s" if status == SUGGESTED else "a")
-            elif status == CLUSTERED:
-                key = (cluster, "c")
-            else:
-                continue
-            counts[key] = counts.get(key, 0) + 1
+                counts[key] = counts.get(key, 0) + 1
+            if cluster is not None and (subject is None or status == SUGGESTED):
+                counts[(cluster, "c")] = counts.get((cluster, "c"), 0) + 1
         return counts
 
     def subject(self, text: str) -> Subject | None:
@@ -143,13 +142,15 @@ class State:
         return found[0] if found else None
 
     def faces_page(self, key: str, offset: int = 0, limit: int | None = None) -> list[FaceRow]:
-        """A subject's faces (confirmed, assigned, then suggested) or an unnamed cluster's."""
+        """A subject's faces (confirmed, assigned, then suggested), or a cluster's faces that
+        are nobody's yet (including those only suggested for someone: the cluster is where
+        the user sees them, and naming it answers the suggestion)."""
         if key in self.labels.subjects:
             rows = self._rows(self._where(pc.field("subject") == key))
             rows.sort(key=lambda r: (_STATUS_ORDER[r.status], -r.confidence, r.face))
         else:
-            unnamed = (pc.field("cluster") == key) & pc.field("subject").is_null()
-            rows = self._rows(self._where(unnamed & (pc.field("status") == CLUSTERED)))
+            unnamed = pc.field("subject").is_null() | (pc.field("status") == SUGGESTED)
+            rows = self._rows(self._where((pc.field("cluster") == key) & unnamed))
             rows.sort(key=lambda r: r.face)
         return rows[offset : None if limit is None else offset + limit]
 
@@ -233,8 +234,10 @@ def refresh(library: Library) -> State:
     basis = _basis(library, log)
     events = log.read()
     labels = fold(events)
-    rows = _compute(library, labels)
     stored = library.table("people_state", STATE)
+    if (stored.schema.metadata or {}).get(_BASIS) == basis:
+        return State(labels, events, stored.search().limit(None).to_arrow())  # nothing changed
+    rows = _compute(library, labels)
     stored.add(rows.replace_schema_metadata({_BASIS: basis}), mode="overwrite")
     stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each refresh is a whole new version
     return State(labels, events, rows)

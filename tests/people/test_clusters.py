@@ -1,0 +1,119 @@
+"""Clusters on real faces (faces/: 13 people, the folder is the identity, the largest face in a
+photo is that person; the few others are blurred bystanders)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from node.library.store import Library
+from node.people import edits
+from node.people.clusters import clusters_table, read_clusters, update_clusters
+from node.people.quality import is_good
+from node.people.state import read_state
+from tests.albums import Album, copy_home
+from tests.conftest import TESTDATA, roost_json
+
+# The bystanders in faces/: blurred faces behind the identity (checked by eye).
+BYSTANDER_PHOTOS = {"faces/id03/img54.jpg": 2, "faces/id08/img40.jpg": 1}
+
+
+def identities_by_cluster(album: Album, home: Path) -> dict[str | None, set[str]]:
+    clusters = read_clusters(Library.open(home / "library"))
+    found: dict[str | None, set[str]] = defaultdict(set)
+    for face, identity in album.identities().items():
+        found[clusters[face]].add(identity)
+    return found
+
+
+def test_every_identity_face_is_clustered_and_no_cluster_mixes_two_people(album: Album) -> None:
+    found = identities_by_cluster(album, album.home)
+    assert None not in found, "an identity face was left out of every cluster"
+    assert all(len(identities) == 1 for identities in found.values()), found
+    assert {i for identities in found.values() for i in identities} == {
+        f"id{n:02d}" for n in range(13)
+    }
+
+
+def test_blurred_bystanders_neither_join_nor_seed_clusters(album: Album) -> None:
+    library = Library.open(album.home / "library")
+    clusters = read_clusters(library)
+    for photo, bystanders in BYSTANDER_PHOTOS.items():
+        record = library.file(str(album.path(photo)))
+        assert record is not None
+        faces = library.faces_of(record["hash"], ["box", "score", "sharpness"])
+        identity = album.face_of(photo)
+        others = [f for f in faces if f["id"] != identity]
+        assert len(others) == bystanders
+        for face in others:
+            assert not is_good(face["box"], face["score"], face["sharpness"])
+            assert clusters[face["id"]] is None
+
+
+def test_naming_each_cluster_puts_every_face_of_an_identity_in_its_person(
+    album: Album, tmp_path: Path
+) -> None:
+    home = copy_home(album, tmp_path / "home")
+    library = Library.open(home / "library")
+    for cluster, identities in identities_by_cluster(album, home).items():
+        assert cluster is not None
+        (identity,) = identities
+        edits.name(library, cluster, identity)  # a second cluster of one identity merges
+    state = read_state(library)
+    truth = album.identities()
+    for face, identity in truth.items():
+        row = state.face(face)
+        assert row is not None and row.assigned, face
+        assert state.labels.subjects[str(row.subject)].name == identity
+    people: dict[str, set[str]] = defaultdict(set)
+    for row in state.assigned():
+        if row.face in truth:
+            people[str(row.subject)].add(truth[row.face])
+    assert len(people) == 13
+    assert all(len(identities) == 1 for identities in people.values())
+
+
+def test_new_faces_join_the_clusters_that_exist(album: Album, tmp_path: Path) -> None:
+    home = copy_home(album, tmp_path / "home")
+    library = Library.open(home / "library")
+    before = read_clusters(library)
+    truth = album.identities()
+    # One face of every identity with 4 or more comes in "new" (its cluster row is forgotten),
+    # one that was not alone in its cluster: a face that was alone has nothing to join.
+    latest: dict[str, str] = {}
+    for face, identity in sorted(truth.items()):
+        size = sum(1 for c in before.values() if c == before[face])
+        if size > 1 and sum(1 for i in truth.values() if i == identity) >= 4:
+            latest[identity] = face
+    for face in latest.values():
+        clusters_table(library).delete(f"face = '{face}'")
+    assert update_clusters(library) == len(latest)
+    after = read_clusters(library)
+    for identity, face in latest.items():
+        assert after[face] is not None
+        mates = {truth[f] for f, c in after.items() if c == after[face] and f in truth}
+        assert mates == {identity}
+        assert sum(1 for c in after.values() if c == after[face]) > 1, "started a new cluster"
+    unchanged = [f for f in before if f not in latest.values()]
+    assert all(after[f] == before[f] for f in unchanged)
+    assert update_clusters(library) == 0  # idempotent: nothing left to place
+
+
+def test_an_index_run_clusters_only_the_new_photo_and_keeps_labels(
+    album: Album, tmp_path: Path
+) -> None:
+    home = copy_home(album, tmp_path / "home")
+    library = Library.open(home / "library")
+    alice = album.face_of("faces/id00/img1.jpg")
+    edits.name(library, alice, "Alice")
+    before = read_clusters(library)
+    newcomer = TESTDATA / "multi_face" / "selfie-many-people.jpg"
+    summary = roost_json("index", album.photos, newcomer, home=home)
+    assert (summary["indexed"], summary["unchanged"]) == (1, 63)  # 61 faces/ photos + 2 extra
+    after = read_clusters(library)
+    assert {f: after[f] for f in before} == before
+    assert len(after) == len(before) + summary["faces"]
+    state = read_state(library)
+    row = state.face(alice)
+    assert row is not None and row.status == "confirmed"
+    assert state.labels.subjects[str(row.subject)].name == "Alice"

@@ -1,0 +1,166 @@
+"""The merge rule of label events: any order, any device, one result (no index needed)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from node.people.events import Edit, LabelEvent
+from node.people.labels import Labels, fold
+
+ALICE, BOB, CAROL = "a1", "b2", "c3"
+
+
+def event(at: int, edit: Edit, replica: str = "phone", n: int = 0) -> LabelEvent:
+    return LabelEvent(edit, f"{at:04d}-{replica}-{n}", at, replica)
+
+
+def create(
+    at: int, subject: str, name: str, kind: str = "person", replica: str = "phone"
+) -> LabelEvent:
+    return event(at, Edit("subject", subject, name=name, kind=kind), replica)
+
+
+def state(labels: Labels) -> tuple[object, ...]:
+    """Everything a reader can see, in a comparable form."""
+    return (
+        sorted((s.id, s.name, s.kind) for s in labels.subjects.values()),
+        sorted(labels.confirmed().items()),
+        sorted((f, sorted(s)) for f, s in labels.rejected().items()),
+    )
+
+
+def test_order_of_arrival_does_not_matter() -> None:
+    log = [
+        create(1, ALICE, "Alice"),
+        event(2, Edit("assign", ALICE, faces=("f1", "f2"))),
+        create(3, BOB, "Bob", replica="laptop"),
+        event(4, Edit("assign", BOB, faces=("f2",)), replica="laptop"),
+        event(5, Edit("reject", ALICE, faces=("f3",))),
+        event(6, Edit("subject", ALICE, name="Alicia")),
+    ]
+    expected = state(fold(log))
+    for seed in range(20):
+        shuffled = log[:]
+        random.Random(seed).shuffle(shuffled)
+        assert state(fold(shuffled)) == expected
+    assert expected == (
+        [(ALICE, "Alicia", "person"), (BOB, "Bob", "person")],
+        [("f1", ALICE), ("f2", BOB)],
+        [("f3", [ALICE])],
+    )
+
+
+def test_two_devices_logs_merge_by_union() -> None:
+    phone = [create(1, ALICE, "Alice"), event(5, Edit("subject", ALICE, name="Ali"))]
+    laptop = [event(7, Edit("subject", ALICE, name="Alice B."), replica="laptop")]
+    merged = fold(phone + laptop)
+    assert merged.subjects[ALICE].name == "Alice B."  # last writer wins
+    assert state(fold(laptop + phone)) == state(merged)
+
+
+def test_equal_timestamps_are_settled_by_replica_id() -> None:
+    log = [
+        create(1, ALICE, "Alice"),
+        event(5, Edit("subject", ALICE, name="From laptop"), replica="laptop"),
+        event(5, Edit("subject", ALICE, name="From phone"), replica="phone"),
+    ]
+    for order in itertools.permutations(log):
+        assert fold(order).subjects[ALICE].name == "From phone"  # "phone" > "laptop"
+
+
+def test_a_rejection_lasts_until_the_user_assigns_that_face_again() -> None:
+    log = [
+        create(1, ALICE, "Alice"),
+        event(2, Edit("assign", ALICE, faces=("f1",))),
+        event(3, Edit("reject", ALICE, faces=("f1",))),
+    ]
+    labels = fold(log)
+    assert labels.confirmed() == {}
+    assert labels.rejected() == {"f1": {ALICE}}
+    labels = fold([*log, event(4, Edit("assign", ALICE, faces=("f1",)))])
+    assert labels.confirmed() == {"f1": ALICE}
+    assert labels.rejected() == {}
+
+
+def test_rejecting_another_subject_keeps_the_face_where_it_is() -> None:
+    labels = fold(
+        [
+            create(1, ALICE, "Alice"),
+            create(2, BOB, "Bob"),
+            event(3, Edit("assign", ALICE, faces=("f1",))),
+            event(4, Edit("reject", BOB, faces=("f1",))),
+        ]
+    )
+    assert labels.confirmed() == {"f1": ALICE}
+    assert labels.rejected() == {"f1": {BOB}}
+
+
+def test_forget_wins_over_later_edits_from_a_device_that_missed_it() -> None:
+    labels = fold(
+        [
+            create(1, ALICE, "Alice"),
+            event(2, Edit("assign", ALICE, faces=("f1",))),
+            event(3, Edit("forget", ALICE)),
+            event(4, Edit("assign", ALICE, faces=("f2",)), replica="laptop"),
+            event(5, Edit("subject", ALICE, name="Alice again"), replica="laptop"),
+        ]
+    )
+    assert labels.subjects == {}
+    assert labels.confirmed() == {}
+    assert labels.resolve(ALICE) is None
+
+
+def test_edits_to_a_merged_subject_land_on_the_one_it_was_merged_into() -> None:
+    labels = fold(
+        [
+            create(1, ALICE, "Alice"),
+            create(2, BOB, "Bob"),
+            event(3, Edit("assign", BOB, faces=("f1",))),
+            event(4, Edit("merge", BOB, into=ALICE)),
+            event(5, Edit("assign", BOB, faces=("f2",)), replica="laptop"),
+            event(6, Edit("reject", BOB, faces=("f3",)), replica="laptop"),
+        ]
+    )
+    assert list(labels.subjects) == [ALICE]
+    assert labels.confirmed() == {"f1": ALICE, "f2": ALICE}
+    assert labels.rejected() == {"f3": {ALICE}}
+    assert labels.resolve(BOB) == ALICE
+
+
+def test_crossed_merges_from_two_devices_do_not_form_a_cycle() -> None:
+    log = [
+        create(1, ALICE, "Alice"),
+        create(2, BOB, "Bob"),
+        event(3, Edit("merge", ALICE, into=BOB), replica="phone"),
+        event(3, Edit("merge", BOB, into=ALICE), replica="laptop"),
+    ]
+    labels = fold(log)
+    # "laptop" sorts first, so Bob went into Alice; the phone's merge then joined Alice to herself
+    assert [s.name for s in labels.subjects.values()] == ["Alice"]
+    assert labels.resolve(ALICE) == labels.resolve(BOB) == ALICE
+
+
+def test_a_second_subject_with_a_taken_name_joins_the_first() -> None:
+    """What two devices that each created an "Alice" settle to, on both."""
+    log = [
+        create(1, ALICE, "Alice", replica="phone"),
+        event(2, Edit("assign", ALICE, faces=("f1",)), replica="phone"),
+        create(3, CAROL, "alice", replica="laptop"),
+        event(4, Edit("assign", CAROL, faces=("f2",)), replica="laptop"),
+    ]
+    labels = fold(log)
+    assert [(s.id, s.name) for s in labels.subjects.values()] == [(ALICE, "Alice")]
+    assert labels.confirmed() == {"f1": ALICE, "f2": ALICE}
+    assert labels.by_name("ALICE") == labels.subjects[ALICE]
+
+
+def test_pets_are_subjects_of_their_own_kind() -> None:
+    labels = fold([create(1, CAROL, "Scooby", kind="pet")])
+    assert labels.subjects[CAROL].kind == "pet"
+
+
+def test_events_for_unknown_subjects_change_nothing() -> None:
+    labels = fold([event(1, Edit("assign", "nobody", faces=("f1",)))])
+    assert labels.confirmed() == {}
+    assert labels.subjects == {}
