@@ -20,10 +20,6 @@ import pyarrow as pa
 
 from node.library.schema import FILES, MEDIA, FileRecord, PhotoRecord, faces_schema
 
-os.environ.setdefault("LANCE_LOG", "error")  # Lance logs a warning for every new table
-
-import lancedb
-
 FORMAT_VERSION = 1
 _CHUNK = 500  # keys per IN (...) predicate
 
@@ -57,6 +53,11 @@ class Library:
         self.embedder = embedder
         # Check for newer versions on every read: a long-lived reader (the TUI, a test) must
         # see what an index run or a label edit in another process has committed since.
+        # Imported here, not at the top: lancedb takes seconds to import, and commands that
+        # never open the library (family, node, --help) should not pay for it.
+        os.environ.setdefault("LANCE_LOG", "error")  # Lance warns for every new table
+        import lancedb
+
         self._db = lancedb.connect(str(root), read_consistency_interval=timedelta(0))
         self.files = self._db.create_table("files", schema=FILES, exist_ok=True)
         self.media = self._db.create_table("media", schema=MEDIA, exist_ok=True)
