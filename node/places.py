@@ -22,14 +22,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from node.library.schema import _key
-from node.library.store import Library, _in
+from node.library.schema import key_field
+from node.library.store import Library, in_clauses
 
 MAX_KM = 50.0
 
 PLACES = pa.schema(
     [
-        _key("hash"),
+        key_field("hash"),
         pa.field("city", pa.string(), nullable=False),
         pa.field("region", pa.string()),
         pa.field("country", pa.string()),
@@ -125,7 +125,7 @@ def places_of(library: Library, media_hashes: Iterable[str] | None = None) -> di
     if media_hashes is None:
         predicates: Iterable[str | None] = [None]
     else:
-        predicates = list(_in("hash", sorted(set(media_hashes))))
+        predicates = list(in_clauses("hash", sorted(set(media_hashes))))
     found = {}
     for predicate in predicates:
         query = table.search() if predicate is None else table.search().where(predicate)

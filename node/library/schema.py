@@ -22,13 +22,14 @@ import pyarrow as pa
 _PK = {"lance-schema:unenforced-primary-key": "true"}
 
 
-def _key(name: str) -> pa.Field:
+def key_field(name: str) -> pa.Field:
+    """A string key column, marked so that `merge_insert` on it upserts."""
     return pa.field(name, pa.string(), nullable=False, metadata=_PK)
 
 
 FILES = pa.schema(
     [
-        _key("path"),
+        key_field("path"),
         pa.field("hash", pa.string(), nullable=False),
         pa.field("size", pa.int64(), nullable=False),
         pa.field("mtime_ns", pa.int64(), nullable=False),
@@ -37,7 +38,7 @@ FILES = pa.schema(
 
 MEDIA = pa.schema(
     [
-        _key("hash"),
+        key_field("hash"),
         pa.field("format", pa.string(), nullable=False),
         pa.field("width", pa.int32(), nullable=False),
         pa.field("height", pa.int32(), nullable=False),
@@ -56,7 +57,7 @@ MEDIA = pa.schema(
 def faces_schema(dim: int) -> pa.Schema:
     return pa.schema(
         [
-            _key("id"),
+            key_field("id"),
             pa.field("media_hash", pa.string(), nullable=False),
             pa.field("idx", pa.int32(), nullable=False),
             pa.field("box", pa.list_(pa.float32(), 4), nullable=False),

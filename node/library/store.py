@@ -40,7 +40,8 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _in(column: str, values: Sequence[str]) -> Iterator[str]:
+def in_clauses(column: str, values: Sequence[str]) -> Iterator[str]:
+    """`column IN (...)` predicates over `values`, a few hundred at a time, quoted safely."""
     for start in range(0, len(values), _CHUNK):
         yield f"{column} IN ({', '.join(_quote(v) for v in values[start : start + _CHUNK])})"
 
@@ -127,7 +128,7 @@ class Library:
     def paths_by_hash(self, media_hashes: Iterable[str]) -> dict[str, list[str]]:
         """Every path of each of many photos, with one query per few hundred photos."""
         found: dict[str, list[str]] = {}
-        for predicate in _in("hash", sorted(set(media_hashes))):
+        for predicate in in_clauses("hash", sorted(set(media_hashes))):
             for row in self._where(self.files, predicate, ["path", "hash"]):
                 found.setdefault(row["hash"], []).append(row["path"])
         return {digest: sorted(paths) for digest, paths in found.items()}
@@ -144,7 +145,7 @@ class Library:
     def faces_by_id(self, face_ids: Iterable[str], columns: list[str]) -> dict[str, dict[str, Any]]:
         """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail)."""
         found: dict[str, dict[str, Any]] = {}
-        for predicate in _in("id", sorted(set(face_ids))):
+        for predicate in in_clauses("id", sorted(set(face_ids))):
             for row in self._where(self.faces, predicate, sorted({"id", *columns})):
                 found[row["id"]] = row
         return found
@@ -183,7 +184,7 @@ class Library:
         )
 
     def forget_paths(self, paths: Iterable[str]) -> None:
-        for predicate in _in("path", sorted(paths)):
+        for predicate in in_clauses("path", sorted(paths)):
             self.files.delete(predicate)
 
     def drop_orphans(self) -> int:
@@ -192,9 +193,9 @@ class Library:
             self.files.search().select(["hash"]).limit(None).to_arrow()["hash"].to_pylist()
         )
         orphans = sorted(self.processed_hashes() - linked)
-        for predicate in _in("media_hash", orphans):
+        for predicate in in_clauses("media_hash", orphans):
             self.faces.delete(predicate)
-        for predicate in _in("hash", orphans):
+        for predicate in in_clauses("hash", orphans):
             self.media.delete(predicate)
         return len(orphans)
 

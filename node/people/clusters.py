@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from node.library.schema import _key
-from node.library.store import Library, _in
+from node.library.schema import key_field
+from node.library.store import Library, in_clauses
 from node.people.faces import FaceSet, load_faces
 
 JOIN = 0.50  # mean distance to a cluster's nearest members for a good face to join it
@@ -36,7 +36,7 @@ LOW_QUALITY_JOIN = 0.45  # the stricter reach of a low-quality face
 
 CLUSTERS = pa.schema(
     [
-        _key("face"),
+        key_field("face"),
         pa.field("cluster", pa.string()),
     ]
 )
@@ -58,7 +58,7 @@ def update_clusters(library: Library, faces: FaceSet | None = None) -> int:
     known = read_clusters(library)
     faces = faces if faces is not None else load_faces(library)
     present = set(faces.ids)
-    for predicate in _in("face", sorted(face for face in known if face not in present)):
+    for predicate in in_clauses("face", sorted(face for face in known if face not in present)):
         table.delete(predicate)
     todo = [i for i, face in enumerate(faces.ids) if face not in known]
     if not todo:

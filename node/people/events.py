@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from node.library.schema import _key
+from node.library.schema import key_field
 from node.library.store import Library
 
 OPS = ("subject", "assign", "reject", "merge", "forget")
@@ -32,7 +32,7 @@ KINDS = ("person", "pet")
 
 EVENTS = pa.schema(
     [
-        _key("id"),
+        key_field("id"),
         pa.field("at", pa.int64(), nullable=False),  # µs since the epoch, hybrid logical clock
         pa.field("replica", pa.string(), nullable=False),
         pa.field("op", pa.string(), nullable=False),

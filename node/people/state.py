@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from node.library.schema import _key
+from node.library.schema import key_field
 from node.library.store import Library
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog, LabelEvent
@@ -35,7 +35,7 @@ from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
 
 STATE = pa.schema(
     [
-        _key("face"),
+        key_field("face"),
         pa.field("media_hash", pa.string(), nullable=False),
         pa.field("cluster", pa.string()),
         pa.field("subject", pa.string()),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from node.library.store import Library, _in
+from node.library.store import Library, in_clauses
 from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.places import Place, places_of
@@ -157,7 +157,7 @@ class _Matcher:
         else:
             predicates = [
                 p if condition is None else f"({p}) AND {condition}"
-                for p in _in("hash", sorted(among))
+                for p in in_clauses("hash", sorted(among))
             ]
         rows = []
         for predicate in predicates:
