@@ -21,17 +21,15 @@ identity and are only counted. Prints one JSON object on its last line.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import REPO, photo_files
+from benchmarks.measure import identity_folder_args, index_with_roost, largest_faces
 from node.library.store import Library
 from node.people import edits
 from node.people.clusters import read_clusters
@@ -41,16 +39,11 @@ MAX_REVIEW_ROUNDS = 20
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder of identity subfolders")
-    parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
-    args = parser.parse_args()
-    data = args.data.resolve()
+    args = identity_folder_args(__doc__.splitlines()[0])
+    data = args.data
     with tempfile.TemporaryDirectory(prefix="roost-labeling-") as scratch:
         home = args.home or Path(scratch) / "home"
-        cmd = [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(data), "--json"]
-        subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
-        truth = identity_faces(Library.open(home / "library"), data)
+        truth = identity_faces(index_with_roost(data, home), data)
         result: dict[str, Any] = {"data": str(data), "identities": len(set(truth.values()))}
         result["faces"] = len(truth)
         result["clusters"] = cluster_quality(Library.open(home / "library"), truth)
@@ -69,18 +62,7 @@ def main() -> int:
 
 def identity_faces(library: Library, data: Path) -> dict[str, str]:
     """Face id → identity (folder name), for the largest face of each photo."""
-    truth = {}
-    for photo in photo_files(data):
-        record = library.file(str(photo))
-        if record is None:
-            continue
-        faces = library.faces_of(record["hash"], ["box"])
-        if faces:
-            largest = max(
-                faces, key=lambda f: (f["box"][2] - f["box"][0]) * (f["box"][3] - f["box"][1])
-            )
-            truth[largest["id"]] = photo.relative_to(data).parts[0]
-    return truth
+    return {face["id"]: path.parts[0] for path, face in largest_faces(library, data, []).items()}
 
 
 def cluster_quality(library: Library, truth: dict[str, str]) -> dict[str, Any]:

@@ -1,13 +1,17 @@
-"""Run a command as a child process and measure its wall time and peak memory."""
+"""What the benchmarks share: measuring a child process, finding photos, indexing them."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from node.library.store import Library
 from node.media.decode import MEDIA_SUFFIXES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,3 +42,35 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
 
 def photo_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES)
+
+
+def identity_folder_args(description: str) -> argparse.Namespace:
+    """`--data` (a folder of identity subfolders) and `--home` (reuse or keep the index)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", type=Path, required=True, help="folder of identity subfolders")
+    parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
+    args = parser.parse_args()
+    args.data = args.data.resolve()
+    return args
+
+
+def index_with_roost(data: Path, home: Path) -> Library:
+    """Index `data` with the real `roost index` command and open the library it built."""
+    cmd = [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(data), "--json"]
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return Library.open(home / "library")
+
+
+def largest_faces(library: Library, data: Path, columns: list[str]) -> dict[Path, dict[str, Any]]:
+    """Photo path relative to `data` → its largest face (the identity's, in a portrait set)."""
+    largest = {}
+    for photo in photo_files(data):
+        record = library.file(str(photo))
+        faces = library.faces_of(record["hash"], ["box", *columns]) if record else []
+        if faces:
+            largest[photo.relative_to(data)] = max(faces, key=lambda f: _area(f["box"]))
+    return largest
+
+
+def _area(box: list[float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])

@@ -10,57 +10,29 @@ found makes its pairs count as wrong, so a detector miss cannot flatter the figu
 
 from __future__ import annotations
 
-import argparse
 import csv
 import itertools
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.measure import REPO, photo_files
-from node.library.store import Library
+from benchmarks.measure import identity_folder_args, index_with_roost, largest_faces, photo_files
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder of identity subfolders")
-    parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
-    args = parser.parse_args()
-    data = args.data.resolve()
+    args = identity_folder_args(__doc__.splitlines()[0])
     with tempfile.TemporaryDirectory(prefix="roost-pairs-") as scratch:
-        home = args.home or Path(scratch)
-        cmd = [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(data), "--json"]
-        subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
-        library = Library.open(home / "library")
-        vectors = largest_face_vectors(library, data)
-    pairs = read_pairs(data)
-    result = score(pairs, vectors)
+        library = index_with_roost(args.data, args.home or Path(scratch))
+        faces = largest_faces(library, args.data, ["embedding"])
+    vectors = {str(path): np.asarray(f["embedding"], np.float32) for path, f in faces.items()}
+    result = score(read_pairs(args.data), vectors)
     result["embedder"] = library.embedder
     print(f"{result['accuracy']:.2%} best-threshold accuracy over {result['pairs']} pairs")
     print(json.dumps(result))
     return 0
-
-
-def largest_face_vectors(library: Library, data: Path) -> dict[str, np.ndarray]:
-    """Relative photo path → embedding of its largest face (photos without a face are absent)."""
-    vectors = {}
-    for photo in photo_files(data):
-        record = library.file(str(photo))
-        if record is None:
-            continue
-        faces = library.faces_of(record["hash"], ["box", "embedding"])
-        if faces:
-            big = max(faces, key=lambda f: _area(f["box"]))
-            vectors[str(photo.relative_to(data))] = np.asarray(big["embedding"], np.float32)
-    return vectors
-
-
-def _area(box: list[float]) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def read_pairs(data: Path) -> list[tuple[str, str, bool]]:
