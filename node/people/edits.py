@@ -1,4 +1,4 @@
-"""What a user does to labels: name, rename, merge, split, reject, confirm, forget.
+"""What a user does to labels: name, rename, merge, split, reject, confirm, forget, undo.
 
 The CLI and the TUI call these and nothing else. Each one reads the current state, checks its
 arguments against it (refusing with a `LabelError` that says what to do instead), appends all
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from node.library.store import Library, write_lock
 from node.people.events import Edit, EventLog, new_subject_id
-from node.people.labels import Subject
+from node.people.labels import Labels, Subject, fold
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
@@ -32,6 +32,7 @@ class Change:
 
     subjects: list[SubjectRow]
     faces: list[FaceRow]
+    events: tuple[str, ...] = ()  # ids of the label events it appended: what `undo` takes
 
 
 @contextmanager
@@ -145,18 +146,123 @@ def forget(library: Library, who: str) -> Change:
     return _commit(library, state, [Edit("forget", subject.id)], [], faces)
 
 
+def undo(library: Library, events: Sequence[str]) -> Change:
+    """Take back earlier edits, given the ids of the events they appended (`Change.events`).
+
+    Afterwards every face and subject those events named is labelled as it would be had they
+    never been written, while edits made since to anything else, here or on another device,
+    stand. The log stays append-only, because family devices exchange it: the undo is new
+    events, folded like any other edit. To take back an edit after a later one was undone,
+    pass the later one's events and its undo's events too, so that the pair cannot reassert
+    the labels the earlier edit made.
+
+    A merge of two named subjects and a forget are final under the merge rule, so edits that
+    made one are refused. Returning a confirmed face to "nobody said" (it was only suggested,
+    or in an unnamed cluster) has no op of its own: it is an assignment to a placeholder subject
+    forgotten in the same commit, since a forgotten subject's faces are nobody's.
+    """
+    state = read_state(library)
+    wanted = set(events)
+    taken_back = [e for e in state.events if e.id in wanted]
+    if not taken_back:
+        raise LabelError("nothing to undo: those edits are not in this library's label log")
+    before = fold(e for e in state.events if e.id not in wanted)
+    named = {s for e in taken_back for s in (e.edit.subject, e.edit.into) if s is not None}
+    restored, created = _restore_subjects(before, state.labels, named)
+    faces = _unique(face for e in taken_back for face in e.edit.faces)
+    restored += _restore_faces(before, state.labels, faces, created)
+    restored += [Edit("forget", subject) for subject in sorted(created)]
+    if not restored:
+        raise LabelError("nothing to undo: those edits have no effect left")
+    return _commit(library, state, restored, named, faces)
+
+
+def _restore_subjects(before: Labels, now: Labels, named: set[str]) -> tuple[list[Edit], set[str]]:
+    """Edits that give back the subjects' names and kinds, and the subjects that did not exist
+    before (to forget once their faces are restored)."""
+    restored: list[Edit] = []
+    created: set[str] = set()
+    for raw in sorted(named):
+        was, live = before.resolve(raw), now.resolve(raw)
+        if live is None:
+            if was is not None:
+                raise LabelError(f"forgetting {before.subjects[was].name} cannot be undone")
+            continue
+        if was is None:
+            if live == raw:
+                created.add(raw)
+            continue  # else: made, then merged into a holder of its name; its faces go back
+        if was != live:
+            raise LabelError(
+                f"merging {before.subjects[was].name} into {now.subjects[live].name} cannot be "
+                "undone; split the faces that are not theirs instead"
+            )
+        old, new = before.subjects[was], now.subjects[live]
+        if (old.name, old.kind) == (new.name, new.kind):
+            continue
+        holder = now.by_name(old.name)
+        if holder is not None and holder.id != was:
+            raise LabelError(f"{holder.name} is another person or pet's name now")
+        restored.append(Edit("subject", was, name=old.name, kind=old.kind))
+    return restored, created
+
+
+def _restore_faces(before: Labels, now: Labels, faces: list[str], dropped: set[str]) -> list[Edit]:
+    """Edits that give each face back its confirmed subject and its rejections as they were in
+    `before`, once the subjects in `dropped` are forgotten.
+
+    In fold order, per face: re-reject (which also clears a confirmation for that subject),
+    then un-reject (an assign: the only way to drop a rejection), then set the confirmation.
+    """
+    then, confirmed = before.confirmed(), now.confirmed()
+    then_rejected, rejected = before.rejected(), now.rejected()
+    steps: tuple[dict[str, list[str]], ...] = ({}, {}, {})  # reject, un-reject, confirm
+    nobody: list[str] = []
+    for face in faces:
+        current = confirmed.get(face)
+        current = None if current in dropped else current
+        wanted = then_rejected.get(face, set())
+        held = rejected.get(face, set()) - dropped
+        for subject in sorted(wanted - held):
+            steps[0].setdefault(subject, []).append(face)
+            current = None if current == subject else current
+        for subject in sorted(held - wanted):
+            steps[1].setdefault(subject, []).append(face)
+            current = subject
+        target = then.get(face)
+        if current != target:
+            if target is None:
+                nobody.append(face)
+            else:
+                steps[2].setdefault(target, []).append(face)
+    restored = [
+        Edit(op, subject, faces=tuple(chosen))
+        for op, step in zip(("reject", "assign", "assign"), steps, strict=True)
+        for subject, chosen in sorted(step.items())
+    ]
+    if nobody:
+        placeholder = new_subject_id()
+        restored += [
+            Edit("subject", placeholder),
+            Edit("assign", placeholder, faces=tuple(nobody)),
+            Edit("forget", placeholder),
+        ]
+    return restored
+
+
 # -- shared steps --------------------------------------------------------------------------------
 
 
 def _commit(
     library: Library, state: State, edits: list[Edit], subjects: Iterable[str], faces: Iterable[str]
 ) -> Change:
-    EventLog(library).append(edits, after=state.events)
+    appended = EventLog(library).append(edits, after=state.events)
     after = refresh(library)
     wanted = {after.labels.resolve(s) for s in subjects}
     return Change(
         subjects=[row for row in after.subjects() if row.id in wanted],
         faces=[row for face in _unique(faces) if (row := after.face(face)) is not None],
+        events=tuple(event.id for event in appended),
     )
 
 

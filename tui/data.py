@@ -1,0 +1,228 @@
+"""What the TUI reads and writes, as calls into the node: nothing here decides who anyone is.
+
+People, faces and suggestions come from `node.people.state` (the materialised per-face table,
+so a screen lists 10,000 faces without loading them); thumbnails are fetched for the faces on
+screen only; searches go through `node.search.run` exactly as `roost search` does; and every
+label edit is a function of `node.people.edits` called under its write lock, as `roost name`
+and the other commands call them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+
+from node.family import identity as identity_files
+from node.family.directory import Directory
+from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.indexer import IndexOptions
+from node.library.store import Library
+from node.media.decode import decode
+from node.people import edits
+from node.people.clusters import clusters_table
+from node.people.events import EVENTS
+from node.people.state import State, read_state
+from node.places import places_of
+from node.search.run import Answer, parse, search
+from node.settings import Home
+
+Edit = Callable[[Library], edits.Change]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The status line: how big the index is and what is going on around it."""
+
+    photos: int
+    faces: int
+    people: int
+    pets: int
+    clusters: int
+    suggestions: int
+    node: str | None  # the running node's address, when one runs for this home
+    writer: str | None  # who holds the library's write lock (an index run), when someone does
+    devices: int | None  # other family devices known; None: no family yet
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    last_seen: datetime | None
+    addresses: tuple[str, ...]
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    this_device: Device
+    is_admin: bool
+    others: list[Device]  # by name
+
+
+@dataclass(frozen=True)
+class PhotoFace:
+    id: str
+    box: tuple[float, float, float, float]  # upright original pixels
+    name: str | None  # who the face is (confirmed or assigned by Roost)
+    suggested: str | None  # who it may be, waiting for an answer
+    thumbnail: bytes
+
+
+@dataclass(frozen=True)
+class Photo:
+    paths: list[str]  # where the same content lies on this device (copies)
+    size: tuple[int, int]  # upright original pixels, the space face boxes are in
+    taken_at: str
+    place: str | None
+    faces: list[PhotoFace]
+
+
+class Roost:
+    """One node home as the TUI sees it; `now` dates searches ("10 years ago") and ages."""
+
+    def __init__(self, home: Home, now: Callable[[], datetime] = datetime.now) -> None:
+        self.home = home
+        self.now = now
+        self.library = Library.open(home.library)
+
+    # -- people --------------------------------------------------------------------------------
+
+    def state(self) -> State:
+        return read_state(self.library)
+
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever what the screens show may have: a label edit or an index run, made
+        here or by another process."""
+        log = self.library.table("label_events", EVENTS)
+        events, faces, clusters = (
+            int(table.version) for table in (log, self.library.faces, clusters_table(self.library))
+        )
+        return events, faces, clusters
+
+    def thumbnails(self, faces: Sequence[str]) -> dict[str, bytes]:
+        """The 112 px JPEG of each face: read for the faces on screen, never for all."""
+        rows = self.library.faces_by_id(faces, ["thumbnail"])
+        return {face: row["thumbnail"] for face, row in rows.items()}
+
+    def edit(self, *steps: Edit) -> list[edits.Change]:
+        """Run label edits in order under one hold of the library's write lock."""
+        with edits.editing(self.home) as library:
+            return [step(library) for step in steps]
+
+    # -- photos and search ---------------------------------------------------------------------
+
+    def search(self, text: str) -> Answer:
+        state = self.state()
+        query = parse(self.library, text, self.now(), state)
+        return search(self.library, query, state=state)
+
+    def media_of(self, path: str) -> str | None:
+        """The content hash of an indexed file (what the photo screen shows) or None."""
+        record = self.library.file(path)
+        return None if record is None else str(record["hash"])
+
+    def photo(self, media_hash: str) -> Photo:
+        """A photo's date, place and paths, and who each of its faces is."""
+        photo = self.library.photo(media_hash)
+        if photo is None:
+            raise LookupError(f"photo {media_hash} is not in the index any more")
+        place = places_of(self.library, [media_hash]).get(media_hash)
+        state = self.state()
+        rows = self.library.faces_of(media_hash, ["box", "thumbnail"])
+        names = state.names_of([row["id"] for row in rows])
+        subjects = state.labels.subjects
+        asked = {
+            row.face: subjects[row.subject].name
+            for row in state.suggestions()
+            if row.media_hash == media_hash and row.subject in subjects
+        }
+        faces = [
+            PhotoFace(
+                row["id"],
+                tuple(row["box"]),
+                names.get(row["id"]),
+                asked.get(row["id"]),
+                row["thumbnail"],
+            )
+            for row in rows
+        ]
+        return Photo(
+            self.library.paths_of(media_hash),
+            (photo["width"], photo["height"]),
+            photo["taken_at"],
+            place.label() if place else None,
+            faces,
+        )
+
+    @staticmethod
+    def picture(path: str, side: int) -> Image.Image:
+        """The photo upright, at most `side` pixels long (DecodeError when it cannot be read)."""
+        return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
+
+    # -- the node and the family ---------------------------------------------------------------
+
+    def overview(self) -> Overview:
+        from node.daemon import running_node  # the peer stack, loaded when the status is shown
+
+        state = self.state()
+        kinds = [subject.kind for subject in state.labels.subjects.values()]
+        node = running_node(self.home)
+        family = self.family()
+        return Overview(
+            photos=self.library.media.count_rows(),
+            faces=self.library.faces.count_rows(),
+            people=kinds.count("person"),
+            pets=kinds.count("pet"),
+            clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
+            suggestions=len(state.suggestions()),
+            node=None if node is None else f":{node.port}",
+            writer=_lock_holder(self.home.library_lock),
+            devices=None if family is None else len(family.others),
+        )
+
+    def family(self) -> Family | None:
+        if not identity_files.exists(self.home.identity):
+            return None
+        identity = identity_files.load(self.home.identity)
+        revocations = RevocationStore(self.home.identity / REVOCATION_FILE, identity.ca_certificate)
+        revoked = revocations.current()
+        known = Directory(self.home.devices).all()
+        others = [
+            Device(
+                record.id,
+                record.name,
+                record.last_seen,
+                record.addresses,
+                revoked is not None and revoked.revokes(record.id),
+            )
+            for record in sorted(known.values(), key=lambda r: (r.name.casefold(), r.id))
+            if record.id != identity.device_id
+        ]
+        this = Device(identity.device_id, identity.name, None, (), False)
+        return Family(identity.family_name, this, identity.is_admin, others)
+
+
+def _lock_holder(lock: Path) -> str | None:
+    """Who holds the library's write lock, without waiting for it: `roost index` holds it for
+    a whole run, so this is how the status line knows that indexing is under way."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return lock.read_text().strip() or "another process"
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

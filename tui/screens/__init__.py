@@ -1,0 +1,1 @@
+"""One module per screen: people, one person's faces, review, search, photo, devices."""

@@ -1,0 +1,1 @@
+"""The TUI's building blocks: images, the lazily paged grid and its cards, the status line."""
