@@ -1,8 +1,9 @@
 """Unconfirmed faces matched to named subjects: assigned, suggested, or left alone.
 
-For each face the user has not confirmed, the candidate is the named subject with the nearest
-confirmed face (never one the face was rejected for), and its confidence is an estimate of the
-probability that the match is right, calibrated on lfw_dev (docs/ARCHITECTURE.md):
+For each face the user has not confirmed, the candidate is the named person with the nearest
+confirmed face (never one the face was rejected for; never a pet), and its confidence is an
+estimate of the probability that the match is right, calibrated on lfw_dev
+(docs/ARCHITECTURE.md):
 
 - If the face's cluster holds confirmed faces of that subject and of no other, and the face is
   within 0.60 of one of them, the confidence is 0.999: in the calibration every such face
@@ -55,20 +56,25 @@ def place_faces(faces: FaceSet, clusters: dict[str, str | None], labels: Labels)
     """The placement of every face in `faces`, in order."""
     where = faces.index()
     confirmed = {f: s for f, s in labels.confirmed().items() if f in where}
-    subjects = sorted(set(confirmed.values()))
     placements = [
         Placement(confirmed[f], CONFIRMED, 1.0)
         if f in confirmed
         else Placement(None, CLUSTERED if clusters.get(f) else UNCLUSTERED, 0.0)
         for f in faces.ids
     ]
+    # The detector and embedder are human-face models: nearness to the few "faces" a user put
+    # in a pet says nothing about who a face is, so only people are ever proposed. Pets get
+    # faces when the user puts them there (pet detection is a stage of its own).
+    kinds = labels.subjects
+    people = {f: s for f, s in confirmed.items() if kinds[s].kind == "person"}
+    subjects = sorted(set(people.values()))
     if not subjects:
         return placements
     code = {s: n for n, s in enumerate(subjects)}
-    refs = sorted(confirmed, key=lambda f: (code[confirmed[f]], f))
+    refs = sorted(people, key=lambda f: (code[people[f]], f))
     ref_vectors = faces.vectors[[where[f] for f in refs]]
-    starts = np.searchsorted([code[confirmed[f]] for f in refs], np.arange(len(subjects)))
-    evidence = _cluster_evidence(confirmed, clusters)
+    starts = np.searchsorted([code[people[f]] for f in refs], np.arange(len(subjects)))
+    evidence = _cluster_evidence(people, clusters)
     rejected = labels.rejected()
     open_faces = [i for i, f in enumerate(faces.ids) if f not in confirmed]
     for begin in range(0, len(open_faces), _CHUNK):
