@@ -10,14 +10,13 @@ from __future__ import annotations
 from node.library.store import Library
 from node.people.clusters import clusters_table, update_clusters
 from node.people.events import EventLog
-from node.people.faces import load_faces
 from node.people.state import refresh
 from node.places import places_table, update_places
 
 
 def derive(library: Library) -> None:
     """Bring clusters, places and the people state up to date. The caller holds the lock."""
-    clustered = update_clusters(library, load_faces(library))
+    clustered = update_clusters(library)
     located = update_places(library)
     refresh(library)
     if clustered or located:

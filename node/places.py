@@ -7,7 +7,8 @@ place unless it is farther than `MAX_KM`, which keeps a photo taken at sea or in
 from being credited to a town across a border.
 
 Places are derived data, kept in the `places` table (media hash → city, region, country, cc)
-and filled after each index run for photos that have GPS and no row yet.
+and filled after each index run for photos that have GPS and no row yet. A photo with no place
+in reach gets a row with a null city, so it is looked up once, not on every run.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ MAX_KM = 50.0
 PLACES = pa.schema(
     [
         key_field("hash"),
-        pa.field("city", pa.string(), nullable=False),
+        pa.field("city", pa.string()),  # null: looked up, nothing within MAX_KM
         pa.field("region", pa.string()),
         pa.field("country", pa.string()),
-        pa.field("cc", pa.string(), nullable=False),
+        pa.field("cc", pa.string()),
     ]
 )
 
@@ -109,13 +110,13 @@ def update_places(library: Library) -> int:
     rows = media.select(["hash", "lat", "lon"]).limit(None).to_arrow().to_pylist()
     todo = [r for r in rows if r["hash"] not in done]
     found = locate([(r["lat"], r["lon"]) for r in todo])
-    placed = [
-        {"hash": r["hash"], **vars(place)}
+    nowhere = {"city": None, "region": None, "country": None, "cc": None}
+    rows = [
+        {"hash": r["hash"], **(vars(place) if place else nowhere)}
         for r, place in zip(todo, found, strict=True)
-        if place is not None
     ]
-    if placed:
-        Library._upsert(table, "hash", pa.Table.from_pylist(placed, PLACES))
+    if rows:
+        Library.upsert(table, "hash", pa.Table.from_pylist(rows, PLACES))
     return len(todo)
 
 
@@ -128,8 +129,8 @@ def places_of(library: Library, media_hashes: Iterable[str] | None = None) -> di
         predicates = list(in_clauses("hash", sorted(set(media_hashes))))
     found = {}
     for predicate in predicates:
-        query = table.search() if predicate is None else table.search().where(predicate)
-        for row in query.limit(None).to_arrow().to_pylist():
+        where = "city IS NOT NULL" + ("" if predicate is None else f" AND {predicate}")
+        for row in table.search().where(where).limit(None).to_arrow().to_pylist():
             digest = row.pop("hash")
             found[digest] = Place(**row)
     return found

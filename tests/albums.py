@@ -101,14 +101,14 @@ def _lay_out(photos: Path) -> None:
         target = photos / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if relative in GPS:
-            _with_gps(TESTDATA / relative, target, *GPS[relative])
+            with_gps(TESTDATA / relative, target, *GPS[relative])
         else:
             shutil.copyfile(TESTDATA / relative, target)
         stamp = FILE_DATE.timestamp()
         os.utime(target, (stamp, stamp))
 
 
-def _with_gps(source: Path, target: Path, lat: float, lon: float) -> None:
+def with_gps(source: Path, target: Path, lat: float, lon: float) -> None:
     with Image.open(source) as image:
         exif = image.getexif()
         exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if lon >= 0 else "W",

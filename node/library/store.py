@@ -166,16 +166,17 @@ class Library:
         """Commit one batch in crash-safe order: faces, media, then the files that point at them."""
         face_rows = [row for p in photos for row in p.face_rows()]
         if face_rows:
-            self._upsert(self.faces, "id", pa.Table.from_pylist(face_rows, self.faces.schema))
+            self.upsert(self.faces, "id", pa.Table.from_pylist(face_rows, self.faces.schema))
         if photos:
             media = pa.Table.from_pylist([p.media_row() for p in photos], MEDIA)
-            self._upsert(self.media, "hash", media)
+            self.upsert(self.media, "hash", media)
         if files:
             rows = [vars(f) for f in files]
-            self._upsert(self.files, "path", pa.Table.from_pylist(rows, FILES))
+            self.upsert(self.files, "path", pa.Table.from_pylist(rows, FILES))
 
     @staticmethod
-    def _upsert(table: Any, key: str, data: pa.Table) -> None:
+    def upsert(table: Any, key: str, data: pa.Table) -> None:
+        """Insert or replace rows by `key`: writing a row twice never duplicates it."""
         (
             table.merge_insert(key)
             .when_matched_update_all()

@@ -52,17 +52,18 @@ def read_clusters(library: Library) -> dict[str, str | None]:
     return dict(zip(rows["face"].to_pylist(), rows["cluster"].to_pylist(), strict=True))
 
 
-def update_clusters(library: Library, faces: FaceSet | None = None) -> int:
+def update_clusters(library: Library) -> int:
     """Cluster the faces that have no cluster row yet; return how many were processed."""
     table = clusters_table(library)
     known = read_clusters(library)
-    faces = faces if faces is not None else load_faces(library)
-    present = set(faces.ids)
+    ids = library.faces.search().select(["id"]).limit(None).to_arrow().column("id").to_pylist()
+    present = set(ids)
     for predicate in in_clauses("face", sorted(face for face in known if face not in present)):
         table.delete(predicate)
+    if present <= known.keys():
+        return 0  # the common case after an index run that found nothing new: no vectors read
+    faces = load_faces(library)
     todo = [i for i, face in enumerate(faces.ids) if face not in known]
-    if not todo:
-        return 0
     grouping = _Grouping(faces, known)
     todo.sort(key=lambda i: (not faces.good[i], faces.ids[i]))  # good faces found clusters first
     for start in range(0, len(todo), _BLOCK):
@@ -70,7 +71,7 @@ def update_clusters(library: Library, faces: FaceSet | None = None) -> int:
         distances = pairwise_distances(faces.vectors[block], faces.vectors)
         for i, row in zip(block, distances, strict=True):
             grouping.place(i, row)
-    Library._upsert(table, "face", pa.Table.from_pylist(grouping.changed(), CLUSTERS))
+    Library.upsert(table, "face", pa.Table.from_pylist(grouping.changed(), CLUSTERS))
     return len(todo)
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from node.library.store import Library
-from node.places import Place, locate
+from node.places import Place, locate, places_of, update_places
 from node.search.run import parse, search
+from tests.albums import with_gps
 from tests.conftest import TESTDATA, roost_json
 
 PLACES = TESTDATA / "places"
@@ -65,3 +66,15 @@ def test_a_place_of_another_country_finds_nothing(library: Library) -> None:
     assert answer.notes == [
         "no photo matches all of that; photos matching each part alone — France: 0"
     ]
+
+
+def test_a_photo_with_no_place_in_reach_is_looked_up_once(tmp_path: Path) -> None:
+    """Mid-Atlantic GPS: no place, remembered as such, so later runs do not geocode it again."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    with_gps(TESTDATA / "faces/id00/img1.jpg", photos / "at-sea.jpg", 0.0, -30.0)
+    roost_json("index", photos, home=tmp_path / "home")
+    library = Library.open(tmp_path / "home" / "library")
+    assert library.media.count_rows("lat IS NOT NULL") == 1
+    assert places_of(library) == {}
+    assert update_places(library) == 0
