@@ -15,7 +15,7 @@ from textual.widgets import Footer
 from node.library.store import LibraryError
 from node.people import edits
 from node.people.edits import LabelError
-from node.people.labels import Subject
+from protocol.labels import Subject
 from tui.data import Edit, Roost
 from tui.history import History
 from tui.screens.naming import NameDialog
