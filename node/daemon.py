@@ -31,7 +31,10 @@ from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
 from node.settings import Home
@@ -111,7 +114,12 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port

@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, library, people, search, sync, tui
+from node.cli import daemon, family, fetch, library, people, search, sync, tui
 from node.cli.common import UserError
 from node.settings import HOME_ENV, Home
 
-COMMAND_GROUPS = (library, people, search, sync, family, daemon, tui)
+COMMAND_GROUPS = (library, people, search, sync, fetch, family, daemon, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:

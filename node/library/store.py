@@ -207,20 +207,29 @@ class Library:
 
 
 @contextmanager
-def write_lock(lock_file: Path) -> Iterator[None]:
-    """One writer per library: a second indexer on the same home fails fast instead of racing."""
+def write_lock(lock_file: Path, wait: float = 0.0) -> Iterator[None]:
+    """One writer per library: a second indexer on the same home fails fast instead of racing.
+    `wait` is how long to retry first, for writers whose holders are brief (a label edit
+    meeting the node's refresh after a sync)."""
     import fcntl
+    import time
 
     lock_file.parent.mkdir(parents=True, exist_ok=True)
+    give_up = time.monotonic() + wait
     with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LibraryBusy(
-                f"the library is being written by {holder}; wait for it to finish"
-            ) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < give_up:
+                    time.sleep(0.05)
+                    continue
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise LibraryBusy(
+                    f"the library is being written by {holder}; wait for it to finish"
+                ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")

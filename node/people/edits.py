@@ -33,10 +33,13 @@ class Change:
     events: tuple[str, ...] = ()  # ids of the label events it appended: what `undo` takes
 
 
+EDIT_WAIT = 5.0  # seconds an edit waits for a brief writer: the node refreshing after a sync
+
+
 @contextmanager
 def editing(home: Home) -> Iterator[Library]:
     """The library, opened under its write lock for one edit."""
-    with write_lock(home.library_lock):
+    with write_lock(home.library_lock, wait=EDIT_WAIT):
         yield Library.open(home.library)
 
 
