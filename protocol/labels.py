@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
+from protocol.errors import RoostError
 from protocol.gen import roost_pb2
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -82,7 +83,7 @@ _FACE_ID = re.compile(r"[0-9a-f]{16}-[0-9]{1,5}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class LabelWireError(ValueError):
+class LabelWireError(RoostError):
     """A label event or vector from a peer that this device refuses; the message says why.
     `replica` and `at` place the event in its writer's order when that much could be read."""
 

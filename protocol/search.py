@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from protocol.errors import RoostError
 from protocol.gen import roost_pb2
 from protocol.labels import name_problem
 from protocol.query import Query
@@ -35,7 +36,7 @@ _MEDIA = re.compile(r"[0-9a-f]{64}")
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"RIFF")  # JPEG; WebP is RIFF....WEBP
 
 
-class SearchWireError(ValueError):
+class SearchWireError(RoostError):
     """A search request or hit that this device refuses; the message says why."""
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from node.cli.common import UserError, print_json
-from node.cli.family import refusals
+from node.cli.common import print_json
+from node.cli.errors import CommandError
 from node.peer.device import Device
 from node.peer.originals import DEFAULT_SHARING, Sharing, fetch, set_sharing, sharing
 from node.settings import Home
@@ -42,11 +42,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run_originals)
 
 
-@refusals
 def run_fetch(args: argparse.Namespace, home: Home) -> int:
     holder, sep, media = args.hit.rpartition(":")
     if not sep or not holder or not is_media(media):
-        raise UserError("HIT is DEVICE_ID:MEDIA, MEDIA being a SHA-256 in hex (see search --json)")
+        raise CommandError(
+            "HIT is DEVICE_ID:MEDIA, MEDIA being a SHA-256 in hex (see search --json)"
+        )
     device = Device.load(home)
     peers = [
         p
@@ -56,7 +57,7 @@ def run_fetch(args: argparse.Namespace, home: Home) -> int:
         or (len(holder) >= MIN_ID_PREFIX and p.id.startswith(holder))
     ]
     if len(peers) != 1:
-        raise UserError(
+        raise CommandError(
             f"{holder!r} names {'no' if not peers else 'more than one'} reachable family device"
         )
     fetched = fetch(device, peers[0], media, args.out)

@@ -9,16 +9,15 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from node.cli.common import UserError, print_json
+from node.cli.common import print_json
 from node.cli.library import _positive
 from node.daemon import running_node
 from node.family import FamilyError
-from node.library.store import Library, LibraryError
+from node.library.store import Library
 from node.peer.address import join
 from node.peer.device import Device
 from node.peer.local import ask_own_node
 from node.peer.status import Exchange, PeerStatus
-from node.search import QueryError
 from node.search.family import DEADLINE, search_family
 from node.search.run import parse
 from node.settings import Home
@@ -72,21 +71,13 @@ def _from_node(args: argparse.Namespace, home: Home, limit: int) -> dict[str, An
         device = Device.load(home)
         address = join(node.hosts[0] if node.hosts else "127.0.0.1", node.port)
         return ask_own_node(device, address, args.query, limit, args.local, args.timeout)
-    except QueryError as exc:
-        raise UserError(f"cannot read the query: {exc}") from exc
-    except FamilyError:
+    except FamilyError:  # not in a family after all, or the node stopped: search here
         return None
 
 
 def _here(args: argparse.Namespace, home: Home, limit: int) -> dict[str, Any]:
-    try:
-        library = Library.open(home.library)
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
-    try:
-        query = parse(library, args.query, datetime.now())
-    except QueryError as exc:
-        raise UserError(f"cannot read the query: {exc}") from exc
+    library = Library.open(home.library)
+    query = parse(library, args.query, datetime.now())
     try:
         device: Device | None = Device.load(home)
     except FamilyError:

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from node.cli.common import print_json
-from node.cli.family import refusals
 from node.peer.device import Device
 from node.peer.fanout import fan_out
 from node.peer.labels import SyncResult, sync_with
@@ -29,7 +28,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run_sync)
 
 
-@refusals
 def run_sync(args: argparse.Namespace, home: Home) -> int:
     device = Device.load(home)
     outcomes = fan_out(

@@ -19,7 +19,7 @@ from cryptography import x509
 
 from node.peer.device import Device
 from node.peer.fanout import Peer
-from node.peer.services import Call, rpc
+from node.peer.services import Call, Refused, rpc
 from node.peer.status import Exchange, PeerStatus
 from node.search import QueryError
 from node.search.family import search_family
@@ -44,9 +44,12 @@ class LocalService(roost_pb2_grpc.LocalServicer):  # type: ignore[misc]
     @rpc
     def Search(self, request: roost_pb2.AskRequest, call: Call) -> roost_pb2.AskReply:
         if call.caller.id != self._device.id:
-            raise PermissionError("only this device's own commands may use its node this way")
+            raise Refused(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "only this device's own commands may use its node this way",
+            )
         library = self._device.library
-        query = parse(library, request.text, datetime.now())  # a QueryError is a ValueError
+        query = parse(library, request.text, datetime.now())  # a QueryError: INVALID_ARGUMENT
         answer = search_family(
             library,
             query,

@@ -27,7 +27,7 @@ from pathlib import Path
 import grpc
 from cryptography import x509
 
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 from node.peer import PeerError
 from node.peer.device import Device
 from node.peer.fanout import Peer
@@ -95,7 +95,7 @@ class OriginalsService(roost_pb2_grpc.OriginalsServicer):  # type: ignore[misc]
     def Fetch(self, request: roost_pb2.FetchRequest, call: Call) -> Iterator[roost_pb2.FileChunk]:
         home = self._device.home
         if not is_media(request.media):
-            raise ValueError("a media id is a SHA-256 in hex")
+            raise Refused(grpc.StatusCode.INVALID_ARGUMENT, "a media id is a SHA-256 in hex")
         if sharing(home) is not Sharing.FAMILY:
             _log_transfer(home, call, request.media, "refused: sharing is never")
             raise Refused(
@@ -105,7 +105,7 @@ class OriginalsService(roost_pb2_grpc.OriginalsServicer):  # type: ignore[misc]
             )
         try:
             path, size, fmt = self._locate(request.media)
-        except (LookupError, ValueError):
+        except Refused:
             _log_transfer(home, call, request.media, "refused: not here")
             raise
         sent = 0
@@ -135,9 +135,15 @@ class OriginalsService(roost_pb2_grpc.OriginalsServicer):  # type: ignore[misc]
                 continue
             if record and (record["size"], record["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
                 if stat.st_size > MAX_ORIGINAL_BYTES:
-                    raise ValueError(f"{media[:16]} is larger than {MAX_ORIGINAL_BYTES} bytes")
+                    raise Refused(
+                        grpc.StatusCode.RESOURCE_EXHAUSTED,
+                        f"{media[:16]} is larger than {MAX_ORIGINAL_BYTES} bytes",
+                    )
                 return Path(name), stat.st_size, str(photo["format"]) if photo else ""
-        raise LookupError(f"{self._device.name} holds no unchanged copy of {media[:16]}")
+        raise Refused(
+            grpc.StatusCode.NOT_FOUND,
+            f"{self._device.name} holds no unchanged copy of {media[:16]}",
+        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 
 
 class Exchange(StrEnum):

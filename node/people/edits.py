@@ -8,19 +8,21 @@ write lock (`editing` takes it).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from node.library.store import Library, write_lock
+from node.library.store import Library, LibraryBusy, write_lock
 from node.people.events import EventLog, new_subject_id
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
+from protocol.errors import RoostError
 from protocol.labels import Edit, Kind, Labels, Op, Subject, fold, name_problem
 
 
-class LabelError(ValueError):
+class LabelError(RoostError):
     """An edit refused as asked; the message says what to write instead."""
 
 
@@ -38,8 +40,19 @@ EDIT_WAIT = 5.0  # seconds an edit waits for a brief writer: the node refreshing
 
 @contextmanager
 def editing(home: Home) -> Iterator[Library]:
-    """The library, opened under its write lock for one edit."""
-    with write_lock(home.library_lock, wait=EDIT_WAIT):
+    """The library, opened under its write lock for one edit. A writer holding it briefly is
+    waited for up to EDIT_WAIT; a long one (an index run) is reported as busy after that."""
+    locks = ExitStack()
+    give_up = time.monotonic() + EDIT_WAIT
+    while True:
+        try:
+            locks.enter_context(write_lock(home.library_lock))
+            break
+        except LibraryBusy:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
+    with locks:
         yield Library.open(home.library)
 
 

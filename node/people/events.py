@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from node.family.files import locked
+from node.files import create_once, locked
 from node.library.schema import key_field
 from node.library.store import Library
 from protocol.labels import (
@@ -174,12 +174,5 @@ def _random_replica(library_root: Path) -> str:
     """The library's random replica id, created (atomically) on first use."""
     path = library_root / "replica-id"
     if not path.exists():
-        tmp = path.with_name(f".replica-id.{uuid.uuid4().hex}")
-        tmp.write_text(str(uuid.uuid4()) + "\n")
-        try:
-            path.hardlink_to(tmp)  # atomic: if another process made one first, it stays
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        create_once(path, f"{uuid.uuid4()}\n".encode())
     return path.read_text().strip()
