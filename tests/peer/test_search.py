@@ -10,7 +10,7 @@ import io
 import json
 import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from node.library.store import Library
 from node.peer import PeerError
 from node.peer.device import Device
 from node.peer.labels import LabelsService, sync_with
-from node.peer.originals import OriginalsService, Sharing, fetch, set_sharing
-from node.peer.search import SearchService
+from node.peer.originals import Sharing, fetch, set_sharing
 from node.peer.server import serve_peers
-from node.peer.services import PeerService
 from node.people import edits
 from node.search.family import FamilyAnswer, search_family
 from node.search.run import parse
@@ -35,27 +32,10 @@ from protocol.gen import roost_pb2
 from protocol.search import MAX_THUMBNAIL_BYTES, THUMBNAIL_PX
 from tests.albums import Album, album, copy_home
 from tests.family.families import add_member, new_family
-from tests.peer.devices import Member, make_device
+from tests.peer.devices import Member, make_device, owner_services
 from tests.tui.conftest import NOW
 
 __all__ = ["album"]
-
-
-def photo_thumbnails(library: Library) -> Any:
-    """An in-memory twin of the indexing stage's thumbnails (`Library.thumbnails`): one JPEG
-    of each photo, at most THUMBNAIL_PX on its long side, from the real file."""
-
-    def read(hashes: Iterable[str]) -> dict[str, bytes]:
-        found = {}
-        for media, paths in library.paths_by_hash(hashes).items():
-            with Image.open(paths[0]) as image:
-                image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-                out = io.BytesIO()
-                image.convert("RGB").save(out, "JPEG", quality=80)
-            found[media] = out.getvalue()
-        return found
-
-    return read
 
 
 class Recorder(
@@ -105,11 +85,6 @@ class Recorder(
         if outcome.exception() is None:
             self._keep(details.method, "received", outcome.result())
         return outcome
-
-
-def owner_services(device: Device) -> Sequence[PeerService]:
-    thumbnails = photo_thumbnails(device.library)
-    return (LabelsService(device), SearchService(device, thumbnails), OriginalsService(device))
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,7 @@ from node.people import edits
 from node.settings import Home
 from tests.albums import Album, copy_home
 from tests.family.families import add_member, new_family
-from tests.peer.devices import make_device
-from tests.peer.test_search import owner_services
+from tests.peer.devices import make_device, owner_services
 from tests.tui.conftest import drive, text_of, type_text
 from tui.screens.remote import RemotePhotoScreen
 from tui.screens.search import SearchScreen
