@@ -12,8 +12,10 @@ first device that answered, and the others in `also_on`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +24,7 @@ from node.peer.device import Device
 from node.peer.fanout import Outcome, Peer, fan_out
 from node.peer.search import RemoteAnswer, ask
 from node.people.events import replica_id
-from node.people.state import read_state
+from node.people.state import State, read_state
 from node.search.run import Answer, search, unknown_note
 from protocol.query import Query
 from protocol.search import DEFAULT_HITS, SearchRequest
@@ -107,26 +109,42 @@ def search_family(
     deadline: float = DEADLINE,
     local: bool = False,
 ) -> FamilyAnswer:
-    """Answer `query` here and, unless `local` or not in a family, on every other device."""
-    started = datetime.now()
+    """Answer `query` here and, unless `local` or not in a family, on every other device; the
+    other devices are asked first, so that they work while this one searches its own index."""
+    started = time.monotonic()
     state = read_state(library)
-    mine = search(library, query, limit=limit, state=state)
-    here_ms = round((datetime.now() - started).total_seconds() * 1000, 1)
-    here_id = device.id if device is not None else replica_id(library.root)
-    here = DeviceAnswer(
-        here_id, device.name if device else "this device", True, len(mine.hits), here_ms, None
-    )
     peers = [] if local or device is None else device.peers()
-    if not peers:
-        return _merge(query, mine, here, [], limit)
-    ids = tuple(
-        subject.id if (subject := state.labels.by_name(name)) is not None else ""
-        for name in query.subjects
-    )
-    request = SearchRequest(query, ids, limit)
-    assert device is not None
-    outcomes = fan_out(peers, lambda peer, end: ask(device, peer, request, end), deadline)
+    asking: Future[list[Outcome[RemoteAnswer]]] | None = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="family-search")
+    if device is not None and peers:
+        request = _request(state, query, limit)
+        asker = device
+
+        def ask_all() -> list[Outcome[RemoteAnswer]]:
+            return fan_out(peers, lambda peer, end: ask(asker, peer, request, end), deadline)
+
+        asking = pool.submit(ask_all)
+    try:
+        mine = search(library, query, limit=limit, state=state)
+        here_ms = round((time.monotonic() - started) * 1000, 1)
+        outcomes = [] if asking is None else asking.result()
+    finally:
+        pool.shutdown(wait=False)
+    here_id = device.id if device is not None else replica_id(library.root)
+    here_name = device.name if device is not None else "this device"
+    here = DeviceAnswer(here_id, here_name, True, len(mine.hits), here_ms, None)
     return _merge(query, mine, here, outcomes, limit)
+
+
+def _request(state: State, query: Query, limit: int) -> SearchRequest:
+    """The query for the family, with the subject id of each name in this device's registry
+    (a name that has none here, say forgotten meanwhile, goes as a name to look up there)."""
+    found = {name: state.labels.by_name(name) for name in query.subjects}
+    known = tuple(name for name, subject in found.items() if subject is not None)
+    unknown = tuple(name for name, subject in found.items() if subject is None)
+    asked = replace(query, subjects=known, unknown_names=query.unknown_names + unknown)
+    ids = tuple(subject.id for subject in found.values() if subject is not None)
+    return SearchRequest(asked, ids, limit)
 
 
 def _merge(
