@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from benchmarks.measure import REPO, index_with_roost, run_measured
 from node.derive import derive
-from node.library.schema import FILES, MEDIA
+from node.library.schema import FILES, MEDIA, THUMBNAILS
 from node.library.store import Library, write_lock
 from node.peer.device import Device
 from node.people import edits
@@ -125,8 +125,15 @@ def measure(asker: Device, runs: int) -> dict[str, Any]:
         "fanout_over_local_p95": round(summary["fanout"]["p95"] / summary["local"]["p95"], 2),
         "hits": hits,
         "devices_answered_min": min(answered),
-        "thumbnails": hasattr(library, "thumbnails"),
+        "thumbnail_bytes_per_hit": _thumbnail_bytes(asker, query),
     }
+
+
+def _thumbnail_bytes(asker: Device, query: Any) -> float:
+    """The mean size of the thumbnails a fan-out answer carried."""
+    answer = search_family(asker.library, query, asker)
+    remote = [len(h.thumbnail) for h in answer.hits if h.path is None]
+    return round(sum(remote) / len(remote), 1) if remote else 0.0
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -144,23 +151,29 @@ def build(base: Library, home: Home, photos: int, tag: str) -> None:
     media = base.media.search().limit(None).to_arrow().to_pylist()
     faces = base.faces.search().limit(None).to_arrow().to_pylist()
     files = base.files.search().limit(None).to_arrow().to_pylist()
+    thumbnails = {
+        row["hash"]: row for row in base.thumbnail_table.search().limit(None).to_arrow().to_pylist()
+    }
     path_of = {row["hash"]: row["path"] for row in files}
     faces_of: dict[str, list[dict[str, object]]] = {}
     for face in faces:
         faces_of.setdefault(face["media_hash"], []).append(face)
     library = Library.open(home.library, embedder=base.embedder, dim=128)
-    new_media, new_faces, new_files = [], [], []
+    new_media, new_faces, new_files, new_thumbnails = [], [], [], []
     for n in range(photos):
         source = media[n % len(media)]
         digest = hashlib.sha256(f"{source['hash']}-{tag}-{n}".encode()).hexdigest()
         new_media.append({**source, "hash": digest})
         new_files.append({**_file(path_of, source["hash"]), "path": f"/copies/{tag}/{n}.jpg",
                           "hash": digest})  # fmt: skip
+        if source["hash"] in thumbnails:
+            new_thumbnails.append({**thumbnails[source["hash"]], "hash": digest})
         for face in faces_of.get(source["hash"], []):
             new_faces.append({**face, "media_hash": digest, "id": f"{digest[:16]}-{face['idx']}"})
     library.faces.add(pa.Table.from_pylist(new_faces, library.faces.schema))
     library.media.add(pa.Table.from_pylist(new_media, MEDIA))
     library.files.add(pa.Table.from_pylist(new_files, FILES))
+    library.thumbnail_table.add(pa.Table.from_pylist(new_thumbnails, THUMBNAILS))
     with write_lock(home.library_lock):
         derive(library)
         clusters = [row for row in read_state(library).subjects() if row.kind == "cluster"]

@@ -44,13 +44,8 @@ Thumbnails = Callable[[Iterable[str]], dict[str, bytes]]
 
 
 def thumbnails_of(device: Device) -> Thumbnails:
-    """The photo thumbnails indexing made, read for the hits being sent only. An index from
-    before the thumbnail stage has none: its hits go without, and the log says so."""
-    read: Thumbnails | None = getattr(device.library, "thumbnails", None)
-    if read is None:
-        log.warning("this device's index has no photo thumbnails: hits are sent without them")
-        return lambda hashes: {}
-    return read
+    """The photo thumbnails indexing made, read for the hits being sent only."""
+    return device.library.thumbnails
 
 
 class SearchService(roost_pb2_grpc.SearchServicer):  # type: ignore[misc]

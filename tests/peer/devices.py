@@ -4,27 +4,24 @@ loopback, each knowing the others' addresses as `Hello` would have recorded them
 from __future__ import annotations
 
 import contextlib
-import io
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-from PIL import Image
 
 from node.library.store import Library
 from node.peer.device import Device
 from node.peer.fanout import Peer
 from node.peer.labels import LabelsService
 from node.peer.originals import OriginalsService
-from node.peer.search import SearchService, Thumbnails
+from node.peer.search import SearchService
 from node.peer.server import serve_peers
 from node.peer.services import PeerService
 from node.people.events import EventLog
 from node.settings import Home
 from protocol.labels import Edit, Kind, LabelEvent, Op
-from protocol.search import THUMBNAIL_PX
 from tests.family.families import add_member, new_family
 
 Services = Callable[[Device], Sequence[PeerService]]
@@ -34,26 +31,9 @@ def labels_only(device: Device) -> Sequence[PeerService]:
     return (LabelsService(device),)
 
 
-def photo_thumbnails(library: Library) -> Thumbnails:
-    """An in-memory twin of the indexing stage's thumbnails (`Library.thumbnails`): one JPEG
-    of each photo, at most THUMBNAIL_PX on its long side, from the real file."""
-
-    def read(hashes: Iterable[str]) -> dict[str, bytes]:
-        found = {}
-        for media, paths in library.paths_by_hash(hashes).items():
-            with Image.open(paths[0]) as image:
-                image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-                out = io.BytesIO()
-                image.convert("RGB").save(out, "JPEG", quality=80)
-            found[media] = out.getvalue()
-        return found
-
-    return read
-
-
 def owner_services(device: Device) -> Sequence[PeerService]:
-    thumbnails = photo_thumbnails(device.library)
-    return (LabelsService(device), SearchService(device, thumbnails), OriginalsService(device))
+    """What a node serves to answer searches and fetches from a real index."""
+    return (LabelsService(device), SearchService(device), OriginalsService(device))
 
 
 @dataclass

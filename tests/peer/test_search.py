@@ -248,7 +248,7 @@ def test_only_label_metadata_hits_and_fetched_originals_leave_the_owner(
     originals = {
         media: Path(paths[0]).read_bytes()
         for media, paths in owner.device.library.paths_by_hash(
-            owner.device.library.processed_hashes()
+            owner.device.library.media_hashes()
         ).items()
     }
     for data in originals.values():

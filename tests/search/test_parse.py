@@ -283,4 +283,5 @@ def test_bad_queries_are_refused_with_a_reason(text: str, message: str) -> None:
 
 
 def test_query_errors_are_roost_errors() -> None:
+    """The CLI reports them through the one error table, not as a bug's traceback."""
     assert issubclass(QueryError, RoostError) and not issubclass(QueryError, ValueError)
