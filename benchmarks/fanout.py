@@ -35,11 +35,13 @@ from node.derive import derive
 from node.library.schema import FILES, MEDIA, THUMBNAILS
 from node.library.store import Library, write_lock
 from node.peer.device import Device
+from node.peer.search import ask
 from node.people import edits
 from node.people.state import read_state
 from node.search.family import search_family
 from node.search.run import parse
 from node.settings import Home
+from protocol.search import SearchRequest
 from tests.family.families import add_member, new_family
 from tests.integration.nodes import Node, stop_all
 
@@ -130,10 +132,14 @@ def measure(asker: Device, runs: int) -> dict[str, Any]:
 
 
 def _thumbnail_bytes(asker: Device, query: Any) -> float:
-    """The mean size of the thumbnails a fan-out answer carried."""
-    answer = search_family(asker.library, query, asker)
-    remote = [len(h.thumbnail) for h in answer.hits if h.path is None]
-    return round(sum(remote) / len(remote), 1) if remote else 0.0
+    """The mean size of the thumbnails one device's answer carried (the merged answer may
+    show this device's own copies only, which are read from disk)."""
+    peer = asker.peers()[0]
+    state = read_state(asker.library)
+    ids = tuple(s.id for name in query.subjects if (s := state.labels.by_name(name)))
+    answer = ask(asker, peer, SearchRequest(query, ids, 50), time.monotonic() + 30)
+    sizes = [len(hit.thumbnail) for hit in answer.hits]
+    return round(sum(sizes) / len(sizes), 1) if sizes else 0.0
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
