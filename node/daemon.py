@@ -29,10 +29,15 @@ from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
+from node.people.state import read_state
 from node.settings import Home
+from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
 
@@ -100,7 +105,12 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
@@ -134,9 +144,20 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(dialer.stop)
     syncer.start()
     cleanup.callback(syncer.stop)
+    threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
+
+
+def _open_library(device: Device) -> None:
+    """Open the index now, in the background: the database library takes seconds to import,
+    and the first family search should not wait for it."""
+    if device.home.library.exists():
+        try:
+            read_state(device.library)
+        except RoostError as exc:
+            log.warning("the library cannot be opened: %s", exc)
 
 
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:

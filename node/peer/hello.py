@@ -25,7 +25,7 @@ from protocol.identity import IdentityError, Member, cert_to_der, verify_member
 from protocol.wire import PROTOCOL_VERSION
 
 # Optional features a peer may rely on. Hello and Ping are not listed: every version has them.
-CAPABILITIES = ("revocation-gossip",)
+CAPABILITIES = ("revocation-gossip", "labels", "search", "originals")
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from node.family import FamilyError
+from node.peer.status import Heard
 from tui.data import Family, Overview
 from tui.screens.base import RoostScreen
 from tui.widgets.status import count
@@ -22,7 +23,8 @@ class DevicesScreen(RoostScreen):
     SUB_TITLE = "Devices and index"
     HELP = """
     The family devices this one has paired with or greeted over the family channel (`roost
-    node start` keeps greeting them), and this device's index.
+    node start` keeps greeting them), when names and labels were last synced with each and
+    whether it answered the last search, and this device's index.
     """
     DEFAULT_CSS = """
     DevicesScreen VerticalScroll { padding: 1 2; }
@@ -61,11 +63,29 @@ def _family(family: Family | None, now: datetime) -> RenderableType:
     )
     if not family.others:
         return Group(title, Text("No other device has joined yet."))
-    table = Table("device", "id", "last seen", "addresses", box=None, padding=(0, 2, 0, 0))
+    table = Table(
+        "device", "id", "last seen", "last sync", "last search", "addresses",
+        box=None, padding=(0, 2, 0, 0),
+    )  # fmt: skip
     for device in family.others:
         seen = "revoked" if device.revoked else ago(device.last_seen, now)
-        table.add_row(device.name, f"{device.id[:8]}…", seen, ", ".join(device.addresses) or "-")
+        table.add_row(
+            device.name,
+            f"{device.id[:8]}…",
+            seen,
+            _heard(device.sync, now),
+            _heard(device.search, now),
+            ", ".join(device.addresses) or "-",
+        )
     return Group(title, table)
+
+
+def _heard(heard: Heard | None, now: datetime) -> str:
+    """When this device last asked, and whether the other answered."""
+    if heard is None:
+        return "never"
+    when = ago(datetime.fromisoformat(heard.at), now)
+    return when if heard.answered else f"no answer ({when})"
 
 
 def _index(overview: Overview) -> RenderableType:
