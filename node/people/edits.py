@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from node.library.store import Library, write_lock
 from node.people.events import Edit, EventLog, new_subject_id
 from node.people.labels import Labels, Subject, fold
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
-from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
 
 MAX_NAME = 80

@@ -7,7 +7,8 @@ import numpy as np
 from node.people.events import Edit
 from node.people.faces import FaceSet
 from node.people.labels import fold
-from node.people.suggest import CONFIRMED, SUGGESTED, UNCLUSTERED, place_faces
+from node.people.scoring import CONFIRMED, SUGGESTED, UNCLUSTERED, place_faces
+from node.people.suggest import DistanceScorer
 from tests.people.test_labels import create, event
 
 
@@ -32,7 +33,7 @@ def test_a_face_near_a_pets_face_is_not_proposed_for_the_pet() -> None:
             event(4, Edit("assign", "alice", faces=("f2",))),
         ]
     )
-    placed = place_faces(faces, {}, labels)
+    placed = place_faces(faces, {}, labels, DistanceScorer.from_faces(faces, {}, labels))
     assert (placed[0].subject, placed[0].status) == ("dog", CONFIRMED)
     assert (placed[1].subject, placed[1].status) == (None, UNCLUSTERED)
     assert (placed[3].subject, placed[3].status) == ("alice", SUGGESTED)
