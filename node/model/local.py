@@ -16,11 +16,11 @@ from node.library.store import Library
 from node.model.calibration import histogram
 from node.model.personal import PersonalModel
 from node.model.scorer import THRESHOLDS
-from node.model.store import Validation
+from node.model.store import ModelStore, Validation
 from node.model.train import fine_tune
-from node.model.update import FACE_CAP, HIST_CAP, SAMPLE_CAP, Contribution
+from node.model.update import FACE_CAP, HIST_CAP, SAMPLE_CAP, Contribution, combine
 from node.people.clusters import pairwise_distances
-from node.people.state import read_state
+from node.people.state import read_state, refresh
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,9 @@ def contribute(
         samples = float(len(picked))
     impostors = np.zeros(0)
     if int(have.sum()) >= 2 and len(picked):
-        distances = pairwise_distances(adapter(vectors), adapter(raw))
-        distances[:, ~have] = np.inf
-        distances[np.arange(len(target)), target] = np.inf
-        impostors = distances.min(axis=1)[:HIST_CAP]
+        distances = pairwise_distances(adapter(vectors), adapter(raw[have]))
+        other = np.flatnonzero(have)[None, :] != target[:, None]
+        impostors = distances[other][:HIST_CAP]
     return Contribution(adapter, samples, sums, counts, histogram(impostors))
 
 
@@ -101,9 +100,8 @@ def validate(model: PersonalModel, faces: LabeledFaces) -> Validation:
         return {"faces": 0.0, "recall": 0.0, "wrong": 0.0}
     order = sorted(known, key=known.__getitem__)
     prototypes = model.adapter(model.prototypes[[known[s] for s in order]])
-    sure = model.calibration.confidence(
-        pairwise_distances(model.adapter(faces.vectors[rows]), prototypes)
-    )
+    distances = pairwise_distances(model.adapter(faces.vectors[rows]), prototypes)
+    sure = model.calibration.confidence(distances, len(order))
     top = np.argsort(-sure, axis=1)
     best = sure[np.arange(len(rows)), top[:, 0]]
     runner = sure[np.arange(len(rows)), top[:, 1]] if len(order) > 1 else np.zeros(len(rows))
@@ -114,3 +112,20 @@ def validate(model: PersonalModel, faces: LabeledFaces) -> Validation:
         "recall": round(float((assigned & right).mean()), 4),
         "wrong": round(float((assigned & ~right).mean()), 4),
     }
+
+
+def train_here(library: Library, device: str) -> PersonalModel | None:
+    """A round of one: this device's labels alone make the next model (no federation, so
+    nothing leaves the device). Returns the model if the store adopted it. The caller holds the
+    library's write lock, as for any edit."""
+    store = ModelStore(library.root)
+    faces = labeled_faces(library)
+    current = store.current() or PersonalModel.initial(
+        library.faces.schema.field("embedding").type.list_size
+    )
+    subjects = sorted(set(faces.subjects) | set(current.known()))
+    part = contribute(current, faces, subjects)
+    model = combine(part, current, subjects, [device], current.round + 1, secure=False)
+    adopted = store.offer(model, lambda m: validate(m, faces))
+    refresh(library)
+    return store.current() if adopted else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -117,7 +118,7 @@ class PersonalModel:
                 prototypes = np.asarray(arrays["prototypes"], np.float32)
                 counts = np.asarray(arrays["counts"], np.float64)
                 impostors = np.asarray(arrays["impostors"], np.float64)
-        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"not a Roost model file: {exc}") from exc
         subjects = tuple(str(s) for s in meta["subjects"])
         if (

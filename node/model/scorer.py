@@ -21,7 +21,7 @@ from node.people.labels import Labels
 from node.people.scoring import FaceBatch, Scorer, Thresholds
 from node.people.suggest import DistanceScorer
 
-THRESHOLDS = Thresholds(auto=0.995, suggest=0.5, ambiguous=0.5)
+THRESHOLDS = Thresholds(auto=0.99, suggest=0.5, ambiguous=0.99)
 
 
 class ModelScorer:
@@ -62,7 +62,8 @@ class ModelScorer:
 
     def confidences(self, batch: FaceBatch, excluded: np.ndarray) -> np.ndarray:
         distances = pairwise_distances(self.model.adapter(batch.vectors), self._prototypes)
-        return np.where(excluded, 0.0, self.model.calibration.confidence(distances))
+        sure = self.model.calibration.confidence(distances, len(self._subjects))
+        return np.where(excluded, 0.0, sure)
 
 
 def model_version(library: Library) -> int:

@@ -10,7 +10,7 @@ devices' contributions is all the coordinator needs, and all it ever sees:
   faces, whichever devices hold them. Averaging per-device prototypes (plain FedAvg) would
   instead shrink a person labeled on one device of three towards zero, which is what washes
   classes out under label skew (`benchmarks/federated_eval.py` measures both);
-- the calibration's impostor histogram.
+- the calibration's impostor histogram (`node.model.calibration`).
 
 SecAgg+ quantises values within a clipping range, so `pack` scales each part into [-1, 1] by a
 fixed cap (a device counts at most `FACE_CAP` faces per person and `SAMPLE_CAP` training faces
@@ -30,7 +30,7 @@ from node.model.personal import Adapter, PersonalModel
 
 FACE_CAP = 64  # faces per person per device counted in one round
 SAMPLE_CAP = 1024  # training faces per device that weight its adapter
-HIST_CAP = 4096  # impostor distances per device per round
+HIST_CAP = 65536  # impostor distances (face, other person's prototype) per device per round
 CLIP = 1.0  # every packed value lies in [-CLIP, CLIP]: SecAgg+'s clipping range
 
 
@@ -42,7 +42,7 @@ class Contribution:
     samples: float  # faces the adapter was trained on
     sums: np.ndarray  # (subjects, dim): sum of confirmed descriptors per subject
     counts: np.ndarray  # (subjects,)
-    impostors: np.ndarray  # (BINS,): histogram of nearest-other-prototype distances
+    impostors: np.ndarray  # (BINS,): histogram of face-to-other-prototype distances
 
 
 def pack(part: Contribution) -> list[np.ndarray]:
