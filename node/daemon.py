@@ -33,6 +33,7 @@ from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
 from node.peer.client import PeerClient
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.pairing import PairingService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.settings import Home
@@ -47,6 +48,8 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ class NodeState:
 
 def run(home: Home, options: NodeOptions) -> int:
     home.ensure()
-    with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+    with exclusive(home.node_lock):
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -142,14 +145,38 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    _federate(home, options, identity, revocations, greeter, directory, cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
 
 
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    identity: identity_files.Identity,
+    revocations: RevocationStore,
+    greeter: Greeter,
+    directory: Directory,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, identity, revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
+
+
 @contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold the home's node lock for the life of the node, or refuse to start."""
+def exclusive(lock_path: Path, what: str = "node") -> Iterator[None]:
+    """Hold a home's lock for the life of a long-running process, or refuse to start."""
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
@@ -157,7 +184,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
             raise FamilyError(
-                f"another node is already running for this home (pid {holder})"
+                f"another {what} is already running for this home (pid {holder})"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -166,7 +193,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

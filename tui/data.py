@@ -27,6 +27,7 @@ from node.media.decode import decode
 from node.people import edits
 from node.people.clusters import clusters_table
 from node.people.events import EVENTS
+from node.people.labels import Labels
 from node.people.state import State, read_state
 from node.places import places_of
 from node.search.run import Answer, parse, search
@@ -48,6 +49,16 @@ class Overview:
     node: str | None  # the running node's address, when one runs for this home
     writer: str | None  # who holds the library's write lock (an index run), when someone does
     devices: int | None  # other family devices known; None: no family yet
+
+
+@dataclass(frozen=True)
+class FamilyModel:
+    """The family face model this device scores with, for the people and devices screens."""
+
+    version: int
+    round: int
+    participants: int
+    people: frozenset[str]  # live subject ids it recognises by prototype
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,19 @@ class Roost:
             writer=_lock_holder(self.home.library_lock),
             devices=None if family is None else len(family.others),
         )
+
+    def family_model(self, labels: Labels) -> FamilyModel | None:
+        """The current family model (its people as `labels` name them now), or None while
+        this device uses the distance rules."""
+        from node.model.store import ModelStore
+
+        model = ModelStore(self.library.root).current()
+        if model is None:
+            return None
+        people = frozenset(
+            live for subject in model.known() if (live := labels.resolve(subject)) is not None
+        )
+        return FamilyModel(model.version, model.round, len(model.participants), people)
 
     def family(self) -> Family | None:
         if not identity_files.exists(self.home.identity):

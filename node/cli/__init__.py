@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, library, people, search, tui
+from node.cli import coordinator, daemon, family, library, model, people, search, tui
 from node.cli.common import UserError
 from node.settings import HOME_ENV, Home
 
-COMMAND_GROUPS = (library, people, search, family, daemon, tui)
+COMMAND_GROUPS = (library, people, search, family, daemon, coordinator, model, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,7 +21,7 @@ from node.people.labels import Labels
 from node.people.scoring import FaceBatch, Scorer, Thresholds
 from node.people.suggest import DistanceScorer
 
-THRESHOLDS = Thresholds(auto=0.99, suggest=0.5, ambiguous=0.99)
+THRESHOLDS = Thresholds(auto=0.99, suggest=0.9, ambiguous=0.99)
 
 
 class ModelScorer:
