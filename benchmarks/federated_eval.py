@@ -43,11 +43,10 @@ from node.model.personal import PersonalModel
 from node.model.scorer import ModelScorer, local_people
 from node.model.update import Contribution, combine, pack, unpack
 from node.people.clusters import read_clusters
-from node.people.events import Edit, LabelEvent
 from node.people.faces import FaceSet
-from node.people.labels import Labels, fold
 from node.people.scoring import CLUSTERED, SUGGESTED, Scorer, place_faces
 from node.people.suggest import DistanceScorer
+from protocol.labels import Edit, Kind, LabelEvent, Labels, Op, fold
 
 DEVICES = 3
 LABELS = 3
@@ -173,11 +172,11 @@ def _at(devices: list[Device], device: Device) -> int:
 
 def _device(n: int, faces: list[Face], home: dict[str, int], identities: list[str]) -> Device:
     events = [
-        _event(k, Edit("subject", i, name=i, kind="person")) for k, i in enumerate(identities)
+        _event(k, Edit(Op.SUBJECT, i, name=i, kind=Kind.PERSON)) for k, i in enumerate(identities)
     ]
     labeled = [f for f in faces if home[f.identity] == n]
     for k, face in enumerate(labeled):
-        events.append(_event(len(identities) + k, Edit("assign", face.identity, faces=(face.id,))))
+        events.append(_event(len(identities) + k, Edit(Op.ASSIGN, face.identity, faces=(face.id,))))
     face_set = FaceSet(
         [f.id for f in faces],
         [f.id for f in faces],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 from node.model.personal import PersonalModel
 
 

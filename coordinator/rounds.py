@@ -18,7 +18,7 @@ from typing import Any
 from coordinator.control import Control
 from coordinator.family import FamilyState
 from coordinator.superlink import CoordinatorError, LinkPaths
-from node.family.files import locked
+from node.files import locked
 from node.settings import Home
 
 APP = Path(__file__).resolve().parent / "app"

@@ -37,6 +37,7 @@ from node.library.store import Library
 from node.model.personal import PersonalModel
 from node.model.update import CLIP, combine, unpack
 from node.people.state import read_state
+from protocol.labels import Kind
 
 app = ServerApp()
 
@@ -50,7 +51,7 @@ def family_subjects(home: Path) -> tuple[list[str], int]:
     """The round's people (ids from the label registry, in a fixed order) and descriptor size."""
     library = Library.open(home / "library")
     labels = read_state(library).labels
-    people = sorted(s.id for s in labels.subjects.values() if s.kind == "person")
+    people = sorted(s.id for s in labels.subjects.values() if s.kind == Kind.PERSON)
     return people, int(library.faces.schema.field("embedding").type.list_size)
 
 

@@ -26,10 +26,10 @@ from coordinator.family import FamilyState, Registered, key_digest
 from coordinator.relay import Relay
 from coordinator.rounds import RoundPolicy, paths_of, run_round
 from coordinator.superlink import CoordinatorError, SuperLink
-from node.daemon import exclusive, log_to
+from node.daemon import log_to
 from node.family import identity as identity_files
-from node.family.files import write_atomic
 from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.files import hold, write_atomic
 from node.library.store import Library
 from node.model.finder import STATE_FILE
 from node.peer.address import parse
@@ -93,7 +93,7 @@ class Registrar:
 
 def run(home: Home, options: CoordinatorOptions) -> int:
     home.ensure()
-    with exclusive(home.root / "coordinator.lock", "coordinator"):
+    with hold(home.root / "coordinator.lock", refuse=_already_running):
         log_to(home.root / "coordinator.log")
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -104,6 +104,10 @@ def run(home: Home, options: CoordinatorOptions) -> int:
             signal.signal(signum, signal.SIG_IGN)
     log.info("coordinator stopped")
     return 0
+
+
+def _already_running(who: str) -> CoordinatorError:
+    return CoordinatorError(f"a coordinator already runs for this home ({who})")
 
 
 def _serve(

@@ -24,9 +24,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from node.family.files import write_atomic
 from node.family.identity import Identity
+from node.files import write_atomic
 from node.model.flower import environment, executable, free_port, stop_group
+from protocol.errors import RoostError
 
 LIFETIME = datetime.timedelta(days=30)
 START_SECONDS = 60.0
@@ -34,7 +35,7 @@ START_SECONDS = 60.0
 log = logging.getLogger("roost.coordinator")
 
 
-class CoordinatorError(RuntimeError):
+class CoordinatorError(RoostError):
     """The coordinator cannot start or run a round; the message says what to do."""
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from node.cli.common import UserError
-from node.cli.family import refusals
 from node.settings import Home
 from protocol.wire import DEFAULT_PEER_PORT
 
@@ -50,15 +48,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start.set_defaults(run=run_start)
 
 
-@refusals
 def run_start(args: argparse.Namespace, home: Home) -> int:
     from coordinator.service import CoordinatorOptions, run
-    from coordinator.superlink import CoordinatorError
 
     options = CoordinatorOptions(
         args.listen, args.two_device_consent, args.new_labels, args.check_interval
     )
-    try:
-        return run(home, options)
-    except CoordinatorError as exc:
-        raise UserError(str(exc)) from exc
+    return run(home, options)

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from node.cli.common import UserError, print_json
-from node.library.store import Library
+from node.cli.common import print_json
+from node.library.store import Library, LibraryError
 from node.model.store import ModelStore
 from node.settings import Home
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def status_of(home: Home) -> dict[str, Any]:
     """What `roost model status --json` prints."""
     if not (home.library / "library.json").exists():
-        raise UserError("no library here yet: run `roost index PATH` first")
+        raise LibraryError("no library here yet: run `roost index PATH` first")
     store = ModelStore(Library.open(home.library).root)
     model = store.current()
     previous = store.previous()
@@ -75,13 +75,10 @@ def run_round(args: argparse.Namespace, home: Home) -> int:
 
     local = local_coordinator(home.root)
     if local is None:
-        raise UserError(
+        raise CoordinatorError(
             "no coordinator runs for this home: start one with `roost coordinator start`"
         )
-    try:
-        record = run_round(home, RoundPolicy(two_devices=local.two_devices))
-    except CoordinatorError as exc:
-        raise UserError(str(exc)) from exc
+    record = run_round(home, RoundPolicy(two_devices=local.two_devices))
     if args.json:
         print(dumps(record))
     else:

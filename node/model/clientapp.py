@@ -27,7 +27,7 @@ from flwr.clientapp.typing import ClientAppCallable
 from flwr.common import NDArrays, Scalar
 from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
 
-from node.family.files import write_atomic
+from node.files import write_atomic
 from node.library.store import Library, LibraryBusy, write_lock
 from node.model.local import contribute, labeled_faces, validate
 from node.model.personal import PersonalModel

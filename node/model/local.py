@@ -21,6 +21,7 @@ from node.model.train import fine_tune
 from node.model.update import FACE_CAP, HIST_CAP, SAMPLE_CAP, Contribution, combine
 from node.people.clusters import pairwise_distances
 from node.people.state import read_state, refresh
+from protocol.labels import Kind
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ def labeled_faces(library: Library) -> LabeledFaces:
     """This device's confirmed faces of people (not pets), in face-id order."""
     labels = read_state(library).labels
     kinds = labels.subjects
-    confirmed = {f: s for f, s in sorted(labels.confirmed().items()) if kinds[s].kind == "person"}
+    confirmed = {
+        f: s for f, s in sorted(labels.confirmed().items()) if kinds[s].kind == Kind.PERSON
+    }
     rows = library.faces_by_id(confirmed, ["embedding"])
     faces = [f for f in confirmed if f in rows]
     dim = library.faces.schema.field("embedding").type.list_size

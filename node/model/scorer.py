@@ -17,9 +17,9 @@ from node.model.personal import PersonalModel
 from node.model.store import ModelStore
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
-from node.people.labels import Labels
 from node.people.scoring import FaceBatch, Scorer, Thresholds
 from node.people.suggest import DistanceScorer
+from protocol.labels import Kind, Labels
 
 THRESHOLDS = Thresholds(auto=0.99, suggest=0.9, ambiguous=0.99)
 
@@ -41,7 +41,7 @@ class ModelScorer:
     ) -> ModelScorer:
         """The model's people as they are now (merged ids resolved, forgotten ones and pets
         dropped), plus people with `local` confirmed descriptors the model does not know."""
-        people = {s for s, subject in labels.subjects.items() if subject.kind == "person"}
+        people = {s for s, subject in labels.subjects.items() if subject.kind == Kind.PERSON}
         raw: dict[str, np.ndarray] = {}
         for subject, row in model.known().items():
             live = labels.resolve(subject)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 from node.model.personal import PersonalModel
 
 RECALL_SLACK = 0.02  # a new model may recognise this much less of the labels before it is refused

@@ -20,9 +20,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from node.family.files import write_atomic
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
+from node.files import write_atomic
 from node.model.flower import environment, executable, free_port, stop_group
 from node.model.tunnel import Forwarder
 from node.settings import Home

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from node.people.faces import FaceSet
-from node.people.labels import Labels
+from protocol.labels import Labels
 
 
 class Status(StrEnum):

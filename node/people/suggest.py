@@ -24,8 +24,8 @@ import numpy as np
 
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
-from node.people.labels import Labels
 from node.people.scoring import FaceBatch, Thresholds
+from protocol.labels import Labels
 
 THRESHOLDS = Thresholds(auto=0.99, suggest=0.25, ambiguous=0.5)
 CLUSTER_REACH = 0.60  # how far a face may be from its cluster's confirmed faces to inherit them

@@ -54,6 +54,6 @@ def test_no_library_and_no_coordinator_are_clear_refusals(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(tmp_path / "empty", "model", "status", "--json", capsys=capsys)
-    assert code == 2 and "roost index" in err
+    assert code == 1 and "roost index" in err
     code, _, err = run(tmp_path / "empty", "model", "round", "--json", capsys=capsys)
-    assert code == 2 and "roost coordinator start" in err
+    assert code == 1 and "roost coordinator start" in err

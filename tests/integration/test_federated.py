@@ -4,10 +4,10 @@ Each node indexes different photos of the same four people (lfw_dev), and each p
 labeled on one device only. The coordinator runs `flower-superlink` behind its relay; every
 node runs `flower-supernode` behind its tunnel. One SecAgg+ round must complete, its aggregate
 must equal the plain sum of the three contributions (each device keeps a copy of its own), the
-SuperLink's store must hold no contribution in the clear, a device of another family and a
-revoked member must not take part, and afterwards each device must name faces of people it
-never labeled. Subject ids are shared the way label sync leaves them: the same subject events
-in every device's log.
+coordinator's view of the round must hold no contribution in the clear, a device of another
+family and a revoked member must not take part, and afterwards each device must name faces of
+people it never labeled. The devices share subject ids through label sync, which the running
+nodes do by themselves.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from node.model.clientapp import LAST_CONTRIBUTION
 from node.model.personal import PersonalModel
 from node.model.update import CLIP, FACE_CAP, SAMPLE_CAP, combine, unpack
 from node.people import edits
-from node.people.events import Edit, EventLog, new_subject_id
+from node.people.state import read_state
 from node.settings import Home
 from tests.conftest import TESTDATA, roost_json
 from tests.family.families import add_member, new_family
@@ -75,10 +75,10 @@ def _photos(root: Path, device: int) -> Path:
     return folder
 
 
-def _share_subjects(library: Library, subjects: dict[str, str]) -> None:
-    """The subject events label sync would have brought: the same ids on every device."""
-    log = EventLog(library)
-    log.append([Edit("subject", s, name=p, kind="person") for p, s in subjects.items()], log.read())
+def _known(home: Path) -> dict[str, str]:
+    """Person name → subject id, as this device's labels have them now."""
+    labels = read_state(Library.open(home / "library")).labels
+    return {s.name: s.id for s in labels.subjects.values()}
 
 
 def _label(home: Path, folder: Path, person: str) -> None:
@@ -97,13 +97,10 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     admin = new_family(root, admin="alpha")
     identities = {"alpha": admin} | {n: add_member(admin, root, n) for n in DEVICES[1:]}
     homes = {n: root / n for n in DEVICES}
-    subjects = {p: new_subject_id() for p in PEOPLE}
     labeled_on = {p: DEVICES[i % 3] for i, p in enumerate(PEOPLE)}
     for k, name in enumerate(DEVICES):
         folder = _photos(root, k)
         roost_json("index", folder, home=homes[name])
-        library = Library.open(homes[name] / "library")
-        _share_subjects(library, subjects)
         for person, where in labeled_on.items():
             if where == name:
                 _label(homes[name], folder, person)
@@ -116,6 +113,10 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
         nodes.append(alpha)
         for name in DEVICES[1:]:
             nodes.append(Node(homes[name], "--no-discovery", "--peer", alpha.address))
+        for home in homes.values():
+            wait_for("labels synced", lambda h=home: set(_known(h)) == set(PEOPLE), 120)  # type: ignore[misc]
+        subjects = _known(homes["alpha"])
+        assert all(_known(h) == subjects for h in homes.values())  # one id per person everywhere
         delta = add_member(admin, root, "delta")
         mallory = new_family(root, family="Others", admin="mallory")
         for other in ("delta", "mallory"):

@@ -15,10 +15,9 @@ from node.model.personal import PersonalModel
 from node.model.scorer import ModelScorer
 from node.model.store import ModelStore
 from node.model.update import FACE_CAP, combine, pack, template, unpack
-from node.people.events import Edit
-from node.people.labels import fold
 from node.people.scoring import FaceBatch
-from tests.people.test_labels import create, event
+from protocol.labels import Edit, Op, fold
+from tests.protocol.test_labels import create, event
 
 DIM = 8
 RNG = np.random.default_rng(7)
@@ -108,8 +107,8 @@ def test_forgotten_and_merged_people_follow_the_labels() -> None:
     labels = fold(
         [
             *(create(k, s, s) for k, s in enumerate(PEOPLE)),
-            event(10, Edit("forget", "p0")),
-            event(11, Edit("merge", "p2", into="p1")),
+            event(10, Edit(Op.FORGET, "p0")),
+            event(11, Edit(Op.MERGE, "p2", into="p1")),
         ]
     )
     scorer = ModelScorer.build(model, labels, {})
