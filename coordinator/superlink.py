@@ -26,7 +26,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from node.family.identity import Identity
 from node.files import write_atomic
-from node.model.flower import environment, executable, free_port, stop_group
+from node.model.flower import (
+    dying_with_this_process,
+    environment,
+    executable,
+    free_port,
+    stop_group,
+)
 from protocol.errors import RoostError
 
 LIFETIME = datetime.timedelta(days=30)
@@ -122,11 +128,11 @@ class SuperLink:
         ]  # fmt: skip
         with open(paths.log, "ab") as out:
             self.process = subprocess.Popen(
-                command,
+                dying_with_this_process(command),
                 env=environment(paths.flwr_home),
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its SuperExec and ServerApps go with it
+                start_new_session=True,  # its SuperExec goes with it (stop_group)
             )
         self._wait_healthy()
 

@@ -48,15 +48,55 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Runs first in the child, single-threaded: ask the kernel for SIGTERM when the thread that
+# started it ends, give up if that already happened, then become the real program.
+_GUARD = (
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "  # 1: PR_SET_PDEATHSIG
+    "os.getppid() == int(sys.argv[1]) or sys.exit(1); "
+    "os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
+def dying_with_this_process(command: list[str]) -> list[str]:
+    """`command`, run so that it is stopped when its supervisor dies (a node or coordinator
+    that crashed), so no Flower process outlives the one that watches it."""
+    return [sys.executable, "-c", _GUARD, str(os.getpid()), *command]
+
+
 def stop_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM a child's whole process group (Flower's helpers and app processes with it),
-    then SIGKILL what is left after `grace`."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+    """Stop a child and everything it started: its process group, and the descendants that
+    left it (Flower starts its app processes in sessions of their own). SIGTERM, then SIGKILL
+    what is left after `grace`."""
+    family = [process.pid, *_descendants(process.pid)]
+    _signal(family, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    _signal(family, signal.SIGKILL)
     process.wait()
+
+
+def _signal(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        for send in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                send(pid, signum)
+
+
+def _descendants(root: int) -> list[int]:
+    """Every live process below `root`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -23,7 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.files import write_atomic
-from node.model.flower import environment, executable, free_port, stop_group
+from node.model.flower import (
+    dying_with_this_process,
+    environment,
+    executable,
+    free_port,
+    stop_group,
+)
 from node.model.tunnel import Forwarder
 from node.settings import Home
 
@@ -115,7 +121,7 @@ class SuperNodeSupervisor:
                     return
                 with open(self._dir / "supernode.log", "ab") as out:
                     self._process = subprocess.Popen(
-                        self._command(),
+                        dying_with_this_process(self._command()),
                         env=environment(self._dir / "flwr"),
                         stdout=out,
                         stderr=subprocess.STDOUT,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import selectors
 import socket
 import ssl
 import threading
@@ -63,25 +64,58 @@ def splice(
     a: socket.socket, b: socket.socket, counted: Callable[[int], None] = lambda _: None
 ) -> None:
     """Copy bytes both ways until either side closes, then close both; `counted` hears how
-    many bytes went from a to b."""
+    many bytes went from a to b.
 
-    def pump(source: socket.socket, sink: socket.socket, count: Callable[[int], None]) -> None:
+    One thread serves both directions: an OpenSSL connection must not be read in one thread
+    while another writes it (that crashed a node in testing). Reads are non-blocking, because a
+    TLS record may carry no data at all (TLS 1.3 session tickets arrive right after the
+    handshake): a blocking read would then wait for data that the other direction is waiting to
+    send. Flower speaks HTTP/1.1 through the tunnel, request then response, so the blocking
+    sends never wait on this loop."""
+    other = {a: b, b: a}
+    with selectors.DefaultSelector() as selector:
+        for side in (a, b):
+            side.setblocking(False)
+            selector.register(side, selectors.EVENT_READ)
         try:
-            while data := source.recv(_CHUNK):
-                sink.sendall(data)
-                count(len(data))
+            # Bytes a TLS side already decrypted (read with the preamble) are in no socket
+            # buffer that select could see: hand them on first.
+            for side in [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]:
+                if not _forward(side, other[side], counted if side is a else None):
+                    return
+            while True:
+                for key, _ in selector.select():
+                    source = key.fileobj
+                    assert isinstance(source, socket.socket)
+                    if not _forward(source, other[source], counted if source is a else None):
+                        return
         except OSError:
-            pass
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
+            return
+        finally:
+            for side in (a, b):
+                with contextlib.suppress(OSError):
+                    side.close()
 
-    back = threading.Thread(target=pump, args=(b, a, lambda _: None), daemon=True)
-    back.start()
-    pump(a, b, counted)
-    back.join()
-    a.close()
-    b.close()
+
+def _forward(
+    source: socket.socket, sink: socket.socket, counted: Callable[[int], None] | None
+) -> bool:
+    """Move what `source` has (and, for TLS, what it already decrypted) to `sink`; False once
+    `source` has closed."""
+    while True:
+        try:
+            data = source.recv(_CHUNK)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+            return True  # nothing yet, or a record without data
+        if not data:
+            return False
+        sink.setblocking(True)
+        sink.sendall(data)
+        sink.setblocking(False)
+        if counted is not None:
+            counted(len(data))
+        if not (isinstance(source, ssl.SSLSocket) and source.pending()):
+            return True
 
 
 class Forwarder:

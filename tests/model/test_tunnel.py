@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Coordinator:
 def roundtrip(forwarder: Forwarder) -> bytes:
     with socket.create_connection(("127.0.0.1", forwarder.port), 5) as s:
         s.settimeout(5)
+        time.sleep(0.5)  # let the tunnel's TLS settle (session tickets) before the first byte
         s.sendall(b"GET /health HTTP/1.1\r\n\r\n")
         try:
             return s.recv(4096)
