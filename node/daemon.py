@@ -28,6 +28,7 @@ from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
 from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.labels import LabelsService
 from node.peer.local import LocalService
 from node.peer.originals import OriginalsService
@@ -49,6 +50,8 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class NodeState:
 def run(home: Home, options: NodeOptions) -> int:
     home.ensure()
     with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -145,6 +148,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     syncer.start()
     cleanup.callback(syncer.stop)
     threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
+    _federate(home, options, device, greeter, cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
@@ -160,6 +164,27 @@ def _open_library(device: Device) -> None:
             log.warning("the library cannot be opened: %s", exc)
 
 
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    device: Device,
+    greeter: Greeter,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, device.directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, device.identity, device.revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
+
+
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the home's node lock for the life of the node, or refuse to start."""
     return hold(
@@ -168,7 +193,7 @@ def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     )
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -35,7 +35,7 @@ from node.places import places_of
 from node.search.family import FamilyAnswer, FamilyHit, search_family
 from node.search.run import parse
 from node.settings import Home
-from protocol.labels import Kind
+from protocol.labels import Kind, Labels
 
 Edit = Callable[[Library], edits.Change]
 
@@ -53,6 +53,16 @@ class Overview:
     node: str | None  # the running node's address, when one runs for this home
     writer: str | None  # who holds the library's write lock (an index run), when someone does
     devices: int | None  # other family devices known; None: no family yet
+
+
+@dataclass(frozen=True)
+class FamilyModel:
+    """The family face model this device scores with, for the people and devices screens."""
+
+    version: int
+    round: int
+    participants: int
+    people: frozenset[str]  # live subject ids it recognises by prototype
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,19 @@ class Roost:
             writer=holder(self.home.library_lock),
             devices=None if family is None else len(family.others),
         )
+
+    def family_model(self, labels: Labels) -> FamilyModel | None:
+        """The current family model (its people as `labels` name them now), or None while
+        this device uses the distance rules."""
+        from node.model.store import ModelStore
+
+        model = ModelStore(self.library.root).current()
+        if model is None:
+            return None
+        people = frozenset(
+            live for subject in model.known() if (live := labels.resolve(subject)) is not None
+        )
+        return FamilyModel(model.version, model.round, len(model.participants), people)
 
     def family(self) -> Family | None:
         if not identity_files.exists(self.home.identity):

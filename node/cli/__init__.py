@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, fetch, library, people, search, sync, tui
+from node.cli import coordinator, daemon, family, fetch, library, model, people, search, sync, tui
 from node.cli.errors import explain
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, people, search, sync, fetch, family, daemon, tui)
+COMMAND_GROUPS = (library, people, search, sync, fetch, family, daemon, coordinator, model, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:

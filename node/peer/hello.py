@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import logging
+from collections.abc import Callable
 
 from cryptography import x509
 
@@ -42,6 +43,10 @@ class Greeter:
         self._revocations = revocations
         self._directory = directory
         self._listen_port = listen_port
+        # What this node offers beyond CAPABILITIES (read at every greeting: a coordinator may
+        # start or stop meanwhile), and what each peer last announced.
+        self.extra_capabilities: Callable[[], tuple[str, ...]] = tuple
+        self.capabilities_of: dict[str, tuple[str, ...]] = {}
 
     @property
     def listen_port(self) -> int:
@@ -54,7 +59,7 @@ class Greeter:
             name=self._identity.name,
             software_version=_software_version(),
             protocol_version=PROTOCOL_VERSION,
-            capabilities=CAPABILITIES,
+            capabilities=CAPABILITIES + self.extra_capabilities(),
             listen_port=self._listen_port,
             certificate=cert_to_der(self._identity.certificate),
         )
@@ -72,6 +77,7 @@ class Greeter:
             self._revocations.offer(greeting.revocations)
         now = datetime.datetime.now(datetime.UTC)
         self._directory.record(sender, address=address, seen=now)
+        self.capabilities_of[sender.id] = tuple(greeting.capabilities)
 
     def greet(self, client: PeerClient, address: str, device_id: str) -> roost_pb2.Greeting:
         """Say Hello to `device_id` at `address` and keep what it answers."""

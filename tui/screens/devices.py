@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from node.family import FamilyError
 from node.peer.status import Heard
-from tui.data import Family, Overview
+from tui.data import Family, FamilyModel, Overview
 from tui.screens.base import RoostScreen
 from tui.widgets.status import count
 
@@ -45,7 +45,9 @@ class DevicesScreen(RoostScreen):
         except FamilyError as exc:
             family = Text(str(exc))
         self.query_one("#family", Static).update(family)
-        self.query_one("#index", Static).update(_index(self.roost.overview()))
+        self.query_one("#index", Static).update(
+            _index(self.roost.overview(), self.roost.family_model(self.roost.state().labels))
+        )
 
 
 def _family(family: Family | None, now: datetime) -> RenderableType:
@@ -88,7 +90,7 @@ def _heard(heard: Heard | None, now: datetime) -> str:
     return when if heard.answered else f"no answer ({when})"
 
 
-def _index(overview: Overview) -> RenderableType:
+def _index(overview: Overview, model: FamilyModel | None) -> RenderableType:
     o = overview
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_row("photos", str(o.photos))
@@ -98,7 +100,17 @@ def _index(overview: Overview) -> RenderableType:
     table.add_row("suggestions waiting", str(o.suggestions))
     table.add_row("indexing", o.writer or "not now")
     table.add_row("node", f"running, listening on {o.node}" if o.node else "not running")
+    table.add_row("face model", _model(model))
     return Group(Text("This device's index", style="bold"), table)
+
+
+def _model(model: FamilyModel | None) -> str:
+    if model is None:
+        return "none yet: names come from this device's labels"
+    return (
+        f"family model v{model.version}, round {model.round}, "
+        f"{count(model.participants, 'device')}, {count(len(model.people), 'person', 'people')}"
+    )
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
