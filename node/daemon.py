@@ -11,7 +11,6 @@ withdrawn, calls in flight get a short grace, the state file is removed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -19,22 +18,20 @@ import resource
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from node.family import FamilyError
-from node.family import identity as identity_files
-from node.family.directory import Directory
-from node.family.files import write_atomic
 from node.family.invites import InviteBook
-from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
-from node.peer.client import PeerClient
+from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.labels import LabelsService
 from node.peer.pairing import PairingService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
+from node.peer.syncer import Syncer
 from node.settings import Home
 
 log = logging.getLogger("roost.node")
@@ -83,17 +80,8 @@ def run(home: Home, options: NodeOptions) -> int:
 
 def running_node(home: Home) -> NodeState | None:
     """The state of the node running for `home`, or None if none is."""
-    try:
-        fd = os.open(home.node_lock, os.O_RDONLY)
-    except FileNotFoundError:
+    if holder(home.node_lock) is None:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return None  # nobody holds the lock, so no node runs
-    except BlockingIOError:
-        pass
-    finally:
-        os.close(fd)
     try:
         state = json.loads(home.node_state.read_text())
     except FileNotFoundError:
@@ -102,9 +90,8 @@ def running_node(home: Home) -> NodeState | None:
 
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
-    identity = identity_files.load(home.identity)
-    revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
-    directory = Directory(home.devices)
+    device = Device.load(home)
+    identity, revocations, directory = device.identity, device.revocations, device.directory
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -112,7 +99,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
             parse(address)
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
-    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory)
+    syncer = Syncer(device)
+    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
     log.info("serving family peers on %s", join(host, port))
@@ -124,7 +113,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
-    client = PeerClient(identity, revocations)
+    client = device.client()
     dialer = Dialer(
         identity.device_id,
         greeter,
@@ -133,6 +122,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         revocations,
         options.peers,
         options.hello_interval,
+        online=syncer.online,
     )
     if options.discovery:
         advert = announcement(identity.device_id, hosts, port, pairing_port)
@@ -142,28 +132,19 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    syncer.start()
+    cleanup.callback(syncer.stop)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
+def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the home's node lock for the life of the node, or refuse to start."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise FamilyError(
-                f"another node is already running for this home (pid {holder})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
+    return hold(
+        lock_path,
+        refuse=lambda who: FamilyError(f"another node is already running for this home ({who})"),
+    )
 
 
 def _log_to(path: Path) -> None:

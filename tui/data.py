@@ -9,8 +9,6 @@ and the other commands call them.
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from PIL import Image
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.files import holder
 from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
@@ -31,6 +30,7 @@ from node.people.state import State, read_state
 from node.places import places_of
 from node.search.run import Answer, parse, search
 from node.settings import Home
+from protocol.labels import Kind
 
 Edit = Callable[[Library], edits.Change]
 
@@ -179,12 +179,12 @@ class Roost:
         return Overview(
             photos=self.library.media.count_rows(),
             faces=self.library.faces.count_rows(),
-            people=kinds.count("person"),
-            pets=kinds.count("pet"),
+            people=kinds.count(Kind.PERSON),
+            pets=kinds.count(Kind.PET),
             clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
             suggestions=len(state.suggestions()),
             node=None if node is None else f":{node.port}",
-            writer=_lock_holder(self.home.library_lock),
+            writer=holder(self.home.library_lock),
             devices=None if family is None else len(family.others),
         )
 
@@ -208,21 +208,3 @@ class Roost:
         ]
         this = Device(identity.device_id, identity.name, None, (), False)
         return Family(identity.family_name, this, identity.is_admin, others)
-
-
-def _lock_holder(lock: Path) -> str | None:
-    """Who holds the library's write lock, without waiting for it: `roost index` holds it for
-    a whole run, so this is how the status line knows that indexing is under way."""
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return lock.read_text().strip() or "another process"
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from protocol.errors import RoostError
 
-class ModelMissing(RuntimeError):
+
+class ModelMissing(RoostError):
     """A model's weights are absent or unusable. Roost never substitutes random weights."""
 
 

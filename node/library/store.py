@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from node.files import hold, write_atomic
 from node.library.schema import (
     FILES,
     MEDIA,
@@ -30,6 +31,7 @@ from node.library.schema import (
     PhotoRecord,
     faces_schema,
 )
+from protocol.errors import RoostError
 
 FORMAT_VERSION = 2  # 1: no stage markers, no thumbnails; media held embedder and face_count
 READABLE_FORMATS = (1, 2)  # format 1 reads as is; `roost index` migrates it (node.library.migrate)
@@ -37,7 +39,7 @@ _CHUNK = 500  # keys per IN (...) predicate
 LEGACY_FACES = "faces"  # the faces table of format 1 and of a library's first embedding space
 
 
-class LibraryError(RuntimeError):
+class LibraryError(RoostError):
     """The library cannot be used as asked; the message says why and what to do."""
 
 
@@ -88,21 +90,10 @@ class Meta:
         return cls(int(raw.get("format", 0)), space, next_space)
 
     def write(self, path: Path) -> None:
-        """Atomically: write a sibling, fsync it, rename it over, fsync the folder."""
         body: dict[str, Any] = {"format": self.format, **self.space.to_json()}
         if self.next_space is not None:
             body["reembed"] = self.next_space.to_json()
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w") as f:
-            f.write(json.dumps(body))
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(path)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        write_atomic(path, json.dumps(body).encode(), mode=0o644)
 
 
 class Library:
@@ -406,26 +397,11 @@ class Batch:
         return len(self.photos) + len(self.markers) + len(self.files)
 
 
-@contextmanager
-def write_lock(lock_file: Path) -> Iterator[None]:
+def write_lock(lock_file: Path) -> AbstractContextManager[None]:
     """One writer per library: a second indexer on the same home fails fast instead of racing."""
-    import fcntl
-
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LibraryBusy(
-                f"the library is being written by {holder}; wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
+    return hold(
+        lock_file,
+        refuse=lambda who: LibraryBusy(
+            f"the library is being written by {who}; wait for it to finish"
+        ),
+    )

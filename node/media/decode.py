@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from node.media.exif import PhotoMeta, read_meta
+from protocol.errors import RoostError
 
 # File suffixes worth opening; anything else is counted as "not media" without being read.
 MEDIA_SUFFIXES = frozenset(
@@ -31,7 +32,7 @@ _FORMATS = {
 }
 
 
-class DecodeError(Exception):
+class DecodeError(RoostError):
     """The file cannot be used as a photo; the message says why."""
 
 
