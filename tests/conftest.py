@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+import node  # noqa: F401  # first: pins TLS 1.3 before any test module imports grpc
+
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = Path(os.environ.get("ROOST_TESTDATA", REPO.parent / "shared" / "testdata"))
 
