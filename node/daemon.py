@@ -29,6 +29,7 @@ from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
 from node.peer.client import PeerClient
+from node.peer.connections import ConnectionCap
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
 from node.peer.pairing import PairingService
@@ -112,6 +113,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         pairing_server, pairing_port = serve_pairing(pair_listen, identity, service)
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
+    cap = ConnectionCap(p for p in (port, pairing_port) if p is not None)
+    cap.start()
+    cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
     client = PeerClient(identity, revocations)
     dialer = Dialer(
