@@ -25,6 +25,7 @@ from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.invites import InviteBook
+from node.family.keys import PLAIN_WARNING, Protection
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
@@ -93,6 +94,8 @@ def running_node(home: Home) -> NodeState | None:
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
     identity = identity_files.load(home.identity)
+    if identity.protection is Protection.PLAIN:
+        log.warning(PLAIN_WARNING)
     revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
     directory = Directory(home.devices)
     try:

@@ -182,16 +182,24 @@ def cert_to_der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def key_to_pem(key: PrivateKey) -> bytes:
+def key_to_pem(key: PrivateKey, password: bytes | None = None) -> bytes:
+    """PKCS#8 PEM, encrypted under `password` (`ENCRYPTED PRIVATE KEY`) when one is given."""
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.NoEncryption()
+        if password is None
+        else serialization.BestAvailableEncryption(password)
+    )
     return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
 
 
-def key_from_pem(data: bytes) -> PrivateKey:
-    key = serialization.load_pem_private_key(data, password=None)
+def key_from_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
+    """Raises ValueError for a wrong password, IdentityError for anything but a P-256 key."""
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except TypeError as exc:  # encrypted without a password given, or the reverse
+        raise IdentityError(f"the key file is {'not ' if password else ''}encrypted") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != CURVE_NAME:
         raise IdentityError("not an ECDSA P-256 private key")
     return key

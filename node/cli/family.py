@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import socket
+import sys
 
 from node.cli.common import print_json
 from node.daemon import running_node
@@ -12,6 +13,7 @@ from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.directory import DeviceRecord, Directory
 from node.family.invites import InviteBook
+from node.family.keys import PLAIN_WARNING, Protection
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.peer.address import join
 from node.peer.join import join as join_family
@@ -137,6 +139,8 @@ def run_join(args: argparse.Namespace, home: Home) -> int:
 
 def run_devices(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
+    if identity.protection is Protection.PLAIN:
+        print(f"roost: warning: {PLAIN_WARNING}", file=sys.stderr)
     revoked = _revocations(home).current()
     revoked_ids = revoked.device_ids if revoked is not None else frozenset()
     known = Directory(home.devices).all()

@@ -65,7 +65,8 @@ class PeerClient:
         context = client_context()
         context.check_hostname = False  # we want to learn the name, not to check one
         context.load_verify_locations(cadata=self._identity.ca_pem().decode("ascii"))
-        context.load_cert_chain(self._identity.certificate_path, self._identity.key_path)
+        identity = self._identity
+        context.load_cert_chain(identity.certificate_path, identity.key_path, identity.key_password)
         return certificate_id(fetch_certificate(address, context))
 
 
