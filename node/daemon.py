@@ -18,7 +18,8 @@ import resource
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from node.family import FamilyError
@@ -34,6 +35,7 @@ from node.peer.connections import ConnectionCap
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
 from node.peer.pairing import PairingService
+from node.peer.renewal import Renewer
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.settings import Home
 
@@ -67,12 +69,20 @@ def run(home: Home, options: NodeOptions) -> int:
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        with contextlib.ExitStack() as cleanup:
-            _start(home, options, cleanup)
-            log.info("node running; stop with SIGTERM or Ctrl-C")
-            while not stop.wait(0.5):
-                pass
-            log.info("stopping")
+        while not stop.is_set():
+            with contextlib.ExitStack() as cleanup:
+                started = identity_files.stamp(home.identity)
+                options = _start(home, options, cleanup)
+                log.info("node running; stop with SIGTERM or Ctrl-C")
+                while not stop.wait(0.5):
+                    if identity_files.stamp(home.identity) != started:
+                        log.info(
+                            "this device's identity changed (a renewed certificate, a restored "
+                            "CA key): restarting the listeners with it"
+                        )
+                        break
+                else:
+                    log.info("stopping")
         # Stopped cleanly. Python restores default handlers as it exits, and a repeated signal
         # arriving then would kill the process; ignoring them keeps the exit status 0.
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -92,7 +102,8 @@ def running_node(home: Home) -> NodeState | None:
     return NodeState(state["pid"], tuple(state["hosts"]), state["port"], state["pairing_port"])
 
 
-def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
+def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
+    """Start everything; the options to start again with, on the ports now bound."""
     identity = identity_files.load(home.identity)
     if identity.protection is Protection.PLAIN:
         log.warning(PLAIN_WARNING)
@@ -138,9 +149,32 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    renewer = Renewer(identity, client, directory, revocations)
+    _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
+    bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
+    return replace(options, listen=join(host, port), pair_listen=bound_pairing)
+
+
+def _every(
+    seconds: float, job: Callable[[], object], name: str, cleanup: contextlib.ExitStack
+) -> None:
+    """Run `job` every `seconds` in a thread until `cleanup` closes; failures are logged."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(seconds):
+            try:
+                job()
+            except Exception:  # the node must outlive any one failed attempt
+                log.exception("%s failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    cleanup.callback(thread.join)
+    cleanup.callback(stopped.set)
 
 
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:

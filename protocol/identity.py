@@ -32,9 +32,12 @@ CURVE_NAME = "secp256r1"
 # The display name travels in the subject as a pseudonym: a nickname the device chose.
 DEVICE_NAME_OID = NameOID.PSEUDONYM
 MAX_NAME_CHARS = 64
-# No renewal protocol exists yet, so certificates are long-lived; removal is by revocation.
 CA_LIFETIME = datetime.timedelta(days=365 * 30)
-DEVICE_LIFETIME = datetime.timedelta(days=365 * 25)
+# Device certificates are renewed by an admin while online (`renew_device_certificate`), from
+# RENEW_WITHIN before they expire; so even a revoked device whose list never reached some
+# member stops being accepted by it within a year.
+DEVICE_LIFETIME = datetime.timedelta(days=365)
+RENEW_WITHIN = datetime.timedelta(days=120)
 # The pairing listener's certificate is made afresh at each node start; it names only the key.
 PAIRING_CERT_LIFETIME = datetime.timedelta(days=365 * 10)
 # Certificates start a little in the past so a peer whose clock lags still accepts them.
@@ -132,7 +135,10 @@ def make_csr(key: PrivateKey, device_name: str) -> x509.CertificateSigningReques
 
 
 def issue_device_certificate(
-    csr: x509.CertificateSigningRequest, ca_cert: x509.Certificate, ca_key: PrivateKey
+    csr: x509.CertificateSigningRequest,
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    lifetime: datetime.timedelta = DEVICE_LIFETIME,
 ) -> x509.Certificate:
     """Sign a joining device's request. Only the key and the name are taken from the request;
     the id is recomputed from the key, so a request cannot name itself after another device."""
@@ -143,11 +149,21 @@ def issue_device_certificate(
     if _attribute(csr.subject, NameOID.COMMON_NAME) != device_id:
         raise IdentityError("the certificate request names an id that is not its key's")
     name = check_name(_attribute(csr.subject, DEVICE_NAME_OID))
-    # A certificate must not outlive the CA that vouches for it.
-    not_after = min(_now() + DEVICE_LIFETIME, ca_cert.not_valid_after_utc)
-    return _device_builder(device_id, name, public_key, ca_cert.subject, not_after).sign(
-        ca_key, hashes.SHA256()
-    )
+    return _sign_device(Member(device_id, name), public_key, ca_cert, ca_key, lifetime)
+
+
+def renew_device_certificate(
+    cert: x509.Certificate, ca_cert: x509.Certificate, ca_key: PrivateKey
+) -> x509.Certificate:
+    """A fresh lifetime for a current member's certificate: the same key and the same name.
+    Raises `IdentityError` for a certificate the family did not issue or that has expired."""
+    member = verify_member(cert, ca_cert)
+    return _sign_device(member, _p256_public_key(cert.public_key()), ca_cert, ca_key)
+
+
+def renewal_due(cert: x509.Certificate, now: datetime.datetime | None = None) -> bool:
+    """Whether `cert` is within `RENEW_WITHIN` of its expiry."""
+    return cert.not_valid_after_utc - (now or _now()) < RENEW_WITHIN
 
 
 def self_signed_certificate(key: PrivateKey) -> x509.Certificate:
@@ -239,27 +255,30 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _device_builder(
-    device_id: str,
-    name: str,
+def _sign_device(
+    member: Member,
     public_key: ec.EllipticCurvePublicKey,
-    issuer: x509.Name,
-    not_after: datetime.datetime,
-) -> x509.CertificateBuilder:
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    lifetime: datetime.timedelta = DEVICE_LIFETIME,
+) -> x509.Certificate:
     subject = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, device_id),
-            x509.NameAttribute(DEVICE_NAME_OID, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, member.id),
+            x509.NameAttribute(DEVICE_NAME_OID, member.name),
         ]
     )
     usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    # A certificate must not outlive the CA that vouches for it.
+    not_after = min(_now() + lifetime, ca_cert.not_valid_after_utc)
     return (
         _builder(subject, public_key, not_after)
-        .issuer_name(issuer)
+        .issuer_name(ca_cert.subject)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signing_certificates=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name(device_id))]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name(member.id))]), False)
+        .sign(ca_key, hashes.SHA256())
     )
 
 

@@ -9,6 +9,7 @@ never sent anywhere.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,39 @@ def load(directory: Path) -> Identity:
     return Identity(
         directory, key, certificate, ca_certificate, ca_key, member, protection, password
     )
+
+
+def replace_certificate(identity: Identity, certificate: x509.Certificate) -> Identity:
+    """Install a renewed device certificate (see `check_renewed`)."""
+    check_renewed(identity, certificate)
+    write_atomic(identity.certificate_path, cert_to_pem(certificate), mode=0o644)
+    return load(identity.directory)
+
+
+def check_renewed(identity: Identity, certificate: x509.Certificate) -> None:
+    """A renewed certificate must carry this device's key and name, be issued by the family
+    CA, and last longer than the one it replaces."""
+    try:
+        member = verify_member(certificate, identity.ca_certificate)
+    except IdentityError as exc:
+        raise FamilyError(f"the renewed certificate is not valid: {exc}") from exc
+    if member != identity.member:
+        raise FamilyError("the renewed certificate is for another device or name")
+    if certificate.not_valid_after_utc <= identity.certificate.not_valid_after_utc:
+        raise FamilyError("the renewed certificate expires no later than the current one")
+
+
+def stamp(directory: Path) -> tuple[tuple[int, int, int] | None, ...]:
+    """Changes whenever an identity file is replaced (a renewal, a restored CA key)."""
+    stamps: list[tuple[int, int, int] | None] = []
+    for name in (DEVICE_CERT, DEVICE_KEY, CA_CERT, CA_KEY):
+        try:
+            info = os.stat(directory / name)
+        except FileNotFoundError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_ino, info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
 
 
 def create_family(directory: Path, family_name: str, device_name: str) -> Identity:

@@ -54,11 +54,17 @@ class PeerClient:
 
     @contextlib.contextmanager
     def stub(self, address: str, device_id: str) -> Iterator[roost_pb2_grpc.PeerStub]:
+        with self.channel(address, device_id) as channel:
+            yield roost_pb2_grpc.PeerStub(channel)
+
+    @contextlib.contextmanager
+    def channel(self, address: str, device_id: str) -> Iterator[grpc.Channel]:
+        """A family channel to `device_id` at `address`, for any of the family services."""
         if self._revocations.is_revoked(device_id):
             raise PeerError(f"{device_id} is revoked; not calling it")
         options = _options(dns_name(device_id), MAX_PEER_MESSAGE_BYTES)
         with grpc.secure_channel(address, self._credentials, options=options) as channel:
-            yield roost_pb2_grpc.PeerStub(channel)
+            yield channel
 
     def identify(self, address: str) -> str:
         """The id of the family device serving `address`, from a mutual-TLS handshake."""

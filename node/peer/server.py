@@ -22,6 +22,7 @@ from node.peer.address import join, parse, peer_host
 from node.peer.auth import FamilyAdmission, Gate, identify, refuse, require_deadline
 from node.peer.hello import Greeter
 from node.peer.pairing import PairingService
+from node.peer.renewal import AdminService
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import cert_to_pem, self_signed_certificate
 from protocol.wire import MAX_PAIRING_MESSAGE_BYTES, MAX_PEER_MESSAGE_BYTES
@@ -69,6 +70,7 @@ def serve_peers(
     port = _bind(server, listen, credentials)
     greeter = Greeter(identity, revocations, directory, listen_port=port)
     roost_pb2_grpc.add_PeerServicer_to_server(PeerService(identity, greeter), server)
+    roost_pb2_grpc.add_AdminServicer_to_server(AdminService(identity), server)
     _start(server, listen, port)
     return server, greeter
 

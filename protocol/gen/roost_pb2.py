@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0broost.proto\x12\x08roost.v1\"\xd4\x01\n\x08Greeting\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10software_version\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\x13\n\x0blisten_port\x18\x06 \x01(\r\x12\x13\n\x0b\x63\x65rtificate\x18\x07 \x01(\x0c\x12\x33\n\x0brevocations\x18\x08 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"\x17\n\x04\x45\x63ho\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\")\n\x0bPairRequest\x12\x0b\n\x03\x63sr\x18\x01 \x01(\x0c\x12\r\n\x05proof\x18\x02 \x01(\x0c\"\x91\x01\n\tPairReply\x12\x1a\n\x12\x64\x65vice_certificate\x18\x01 \x01(\x0c\x12\x16\n\x0e\x63\x61_certificate\x18\x02 \x01(\x0c\x12\x1b\n\x13inviter_certificate\x18\x03 \x01(\x0c\x12\x33\n\x0brevocations\x18\x04 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"I\n\x0eRevocationList\x12\x0e\n\x06serial\x18\x01 \x01(\x04\x12\x12\n\ndevice_ids\x18\x02 \x03(\t\x12\x13\n\x0bissued_unix\x18\x03 \x01(\x03\"7\n\x14SignedRevocationList\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x32_\n\x04Peer\x12/\n\x05Hello\x12\x12.roost.v1.Greeting\x1a\x12.roost.v1.Greeting\x12&\n\x04Ping\x12\x0e.roost.v1.Echo\x1a\x0e.roost.v1.Echo2=\n\x07Pairing\x12\x32\n\x04Pair\x12\x15.roost.v1.PairRequest\x1a\x13.roost.v1.PairReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0broost.proto\x12\x08roost.v1\"\xd4\x01\n\x08Greeting\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10software_version\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\x13\n\x0blisten_port\x18\x06 \x01(\r\x12\x13\n\x0b\x63\x65rtificate\x18\x07 \x01(\x0c\x12\x33\n\x0brevocations\x18\x08 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"\x17\n\x04\x45\x63ho\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\")\n\x0bPairRequest\x12\x0b\n\x03\x63sr\x18\x01 \x01(\x0c\x12\r\n\x05proof\x18\x02 \x01(\x0c\"\x91\x01\n\tPairReply\x12\x1a\n\x12\x64\x65vice_certificate\x18\x01 \x01(\x0c\x12\x16\n\x0e\x63\x61_certificate\x18\x02 \x01(\x0c\x12\x1b\n\x13inviter_certificate\x18\x03 \x01(\x0c\x12\x33\n\x0brevocations\x18\x04 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"I\n\x0eRevocationList\x12\x0e\n\x06serial\x18\x01 \x01(\x04\x12\x12\n\ndevice_ids\x18\x02 \x03(\t\x12\x13\n\x0bissued_unix\x18\x03 \x01(\x03\"7\n\x14SignedRevocationList\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"\x0e\n\x0cRenewRequest\"!\n\nRenewReply\x12\x13\n\x0b\x63\x65rtificate\x18\x01 \x01(\x0c\x32_\n\x04Peer\x12/\n\x05Hello\x12\x12.roost.v1.Greeting\x1a\x12.roost.v1.Greeting\x12&\n\x04Ping\x12\x0e.roost.v1.Echo\x1a\x0e.roost.v1.Echo2=\n\x07Pairing\x12\x32\n\x04Pair\x12\x15.roost.v1.PairRequest\x1a\x13.roost.v1.PairReply2>\n\x05\x41\x64min\x12\x35\n\x05Renew\x12\x16.roost.v1.RenewRequest\x1a\x14.roost.v1.RenewReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,8 +43,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REVOCATIONLIST']._serialized_end=529
   _globals['_SIGNEDREVOCATIONLIST']._serialized_start=531
   _globals['_SIGNEDREVOCATIONLIST']._serialized_end=586
-  _globals['_PEER']._serialized_start=588
-  _globals['_PEER']._serialized_end=683
-  _globals['_PAIRING']._serialized_start=685
-  _globals['_PAIRING']._serialized_end=746
+  _globals['_RENEWREQUEST']._serialized_start=588
+  _globals['_RENEWREQUEST']._serialized_end=602
+  _globals['_RENEWREPLY']._serialized_start=604
+  _globals['_RENEWREPLY']._serialized_end=637
+  _globals['_PEER']._serialized_start=639
+  _globals['_PEER']._serialized_end=734
+  _globals['_PAIRING']._serialized_start=736
+  _globals['_PAIRING']._serialized_end=797
+  _globals['_ADMIN']._serialized_start=799
+  _globals['_ADMIN']._serialized_end=861
 # @@protoc_insertion_point(module_scope)

@@ -23,6 +23,8 @@ from protocol.identity import (
     key_id,
     make_csr,
     new_key,
+    renew_device_certificate,
+    renewal_due,
     verify_member,
 )
 
@@ -128,3 +130,23 @@ def test_names_must_be_short_and_printable(name: str) -> None:
 
 def test_names_are_trimmed() -> None:
     assert check_name("  Kitchen iPad ") == "Kitchen iPad"
+
+
+def test_renewal_keeps_key_and_name_and_refuses_strangers() -> None:
+    ca_key, key = new_key(), new_key()
+    ca = create_ca("Testers", ca_key)
+    short = issue_device_certificate(
+        make_csr(key, "phone"), ca, ca_key, lifetime=datetime.timedelta(days=30)
+    )
+    assert renewal_due(short) and not renewal_due(
+        issue_device_certificate(make_csr(key, "phone"), ca, ca_key)
+    )
+    renewed = renew_device_certificate(short, ca, ca_key)
+    assert verify_member(renewed, ca) == verify_member(short, ca)
+    assert renewed.public_key() == short.public_key()
+    assert renewed.not_valid_after_utc > short.not_valid_after_utc
+    other_key = new_key()
+    other_ca = create_ca("Joneses", other_key)
+    stranger = issue_device_certificate(make_csr(new_key(), "x"), other_ca, other_key)
+    with pytest.raises(IdentityError, match="not issued by this family"):
+        renew_device_certificate(stranger, ca, ca_key)
