@@ -24,19 +24,19 @@ from pathlib import Path
 
 from node.family import FamilyError
 from node.family import identity as identity_files
-from node.family.directory import Directory
 from node.family.invites import InviteBook
 from node.family.keys import PLAIN_WARNING, Protection
-from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
-from node.peer.client import PeerClient
 from node.peer.connections import ConnectionCap
+from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.labels import LabelsService
 from node.peer.pairing import PairingService
-from node.peer.renewal import Renewer
+from node.peer.renewal import AdminService, Renewer
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
+from node.peer.syncer import Syncer
 from node.settings import Home
 
 log = logging.getLogger("roost.node")
@@ -104,11 +104,10 @@ def running_node(home: Home) -> NodeState | None:
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
     """Start everything; the options to start again with, on the ports now bound."""
-    identity = identity_files.load(home.identity)
+    device = Device.load(home)
+    identity, revocations, directory = device.identity, device.revocations, device.directory
     if identity.protection is Protection.PLAIN:
         log.warning(PLAIN_WARNING)
-    revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
-    directory = Directory(home.devices)
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -116,7 +115,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
             parse(address)
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
-    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory)
+    syncer = Syncer(device)
+    services = (LabelsService(device, absorbed=syncer.absorbed), AdminService(identity))
+    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
     log.info("serving family peers on %s", join(host, port))
@@ -131,7 +132,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cap.start()
     cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
-    client = PeerClient(identity, revocations)
+    client = device.client()
     dialer = Dialer(
         identity.device_id,
         greeter,
@@ -140,6 +141,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         revocations,
         options.peers,
         options.hello_interval,
+        online=syncer.online,
     )
     if options.discovery:
         advert = announcement(identity.device_id, hosts, port, pairing_port)
@@ -149,6 +151,8 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    syncer.start()
+    cleanup.callback(syncer.stop)
     renewer = Renewer(identity, client, directory, revocations)
     _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}

@@ -28,8 +28,8 @@ from node.family.directory import DeviceRecord, Directory
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.peer import PeerError
-from node.peer.auth import identify, refuse
 from node.peer.client import PeerClient, call
+from node.peer.services import Call, Refused, rpc
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import (
     IdentityError,
@@ -47,21 +47,26 @@ class AdminService(roost_pb2_grpc.AdminServicer):  # type: ignore[misc]
     def __init__(self, identity: Identity) -> None:
         self._identity = identity
 
-    def Renew(
-        self, request: roost_pb2.RenewRequest, context: grpc.ServicerContext
-    ) -> roost_pb2.RenewReply:
+    @property
+    def ca_certificate(self) -> x509.Certificate:
+        return self._identity.ca_certificate
+
+    def register(self, server: grpc.Server) -> None:
+        roost_pb2_grpc.add_AdminServicer_to_server(self, server)
+
+    @rpc
+    def Renew(self, request: roost_pb2.RenewRequest, call: Call) -> roost_pb2.RenewReply:
         ca_key = self._identity.ca_key
         if ca_key is None:
-            refuse(context, grpc.StatusCode.FAILED_PRECONDITION, "this device is not an admin")
-        caller = identify(context, self._identity.ca_certificate)
-        (pem,) = context.auth_context()["x509_pem_cert"]
+            raise Refused(grpc.StatusCode.FAILED_PRECONDITION, "this device is not an admin")
+        # The gate admitted the caller by this certificate, so it is there and a member's.
+        (pem,) = call.context.auth_context()["x509_pem_cert"]
+        certificate = x509.load_pem_x509_certificate(pem)
         try:
-            renewed = renew_device_certificate(
-                x509.load_pem_x509_certificate(pem), self._identity.ca_certificate, ca_key
-            )
-        except (ValueError, IdentityError) as exc:
-            refuse(context, grpc.StatusCode.INVALID_ARGUMENT, f"cannot renew: {exc}")
-        log.info("renewed the certificate of %s (%s)", caller.name, caller.id)
+            renewed = renew_device_certificate(certificate, self.ca_certificate, ca_key)
+        except IdentityError as exc:
+            raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"cannot renew: {exc}") from exc
+        log.info("renewed the certificate of %s (%s)", call.caller.name, call.caller.id)
         return roost_pb2.RenewReply(certificate=cert_to_der(renewed))
 
 
@@ -116,8 +121,7 @@ class Renewer:
 
     def _ask(self, address: str, device_id: str) -> x509.Certificate | None:
         try:
-            with self._client.channel(address, device_id) as channel:
-                stub = roost_pb2_grpc.AdminStub(channel)
+            with self._client.service(address, device_id, roost_pb2_grpc.AdminStub) as stub:
                 reply: roost_pb2.RenewReply = call(address, stub.Renew, roost_pb2.RenewRequest())
             certificate = x509.load_der_x509_certificate(reply.certificate)
             identity_files.check_renewed(self._identity, certificate)

@@ -19,7 +19,7 @@ from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import write_atomic
 from node.peer.client import PeerClient
 from node.peer.hello import Greeter
-from node.peer.renewal import Renewer
+from node.peer.renewal import AdminService, Renewer
 from node.peer.server import serve_peers
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import (
@@ -79,7 +79,11 @@ def family(tmp_path: Path) -> Iterator[tuple[Device, Device, Device]]:
     servers = []
     for device in devices[:2]:
         server, greeter = serve_peers(
-            "127.0.0.1:0", device.identity, device.revocations, device.directory
+            "127.0.0.1:0",
+            device.identity,
+            device.revocations,
+            device.directory,
+            services=(AdminService(device.identity),),
         )
         servers.append(server)
         device.address = f"127.0.0.1:{greeter.listen_port}"
@@ -137,10 +141,10 @@ def test_only_an_admin_answers_renew(family: tuple[Device, Device, Device]) -> N
     _, laptop, phone = family
     client = PeerClient(phone.identity, phone.revocations)
     with (
-        client.channel(laptop.address, laptop.identity.device_id) as channel,
+        client.service(laptop.address, laptop.identity.device_id, roost_pb2_grpc.AdminStub) as stub,
         pytest.raises(grpc.RpcError) as refused,
     ):
-        roost_pb2_grpc.AdminStub(channel).Renew(roost_pb2.RenewRequest(), timeout=5)
+        stub.Renew(roost_pb2.RenewRequest(), timeout=5)
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     phone.knows(laptop)
     assert phone.renewer().check() is None, "no admin known: nothing renewed"
