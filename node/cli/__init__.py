@@ -11,12 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, library, people, search, sync, tui
+from node.cli import check, daemon, family, library, people, search, sync, tui
 from node.cli.errors import explain
+from node.disk import refusing_full_disk
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, people, search, sync, family, daemon, tui)
+COMMAND_GROUPS = (library, people, search, sync, family, daemon, check, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = Home.resolve(args.home)
     try:
-        code: int = args.run(args, home)
+        with refusing_full_disk(home.root):
+            code: int = args.run(args, home)
     except RoostError as exc:
         message, exit_code = explain(exc)
         print(f"roost: error: {message}", file=sys.stderr)
