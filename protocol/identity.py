@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -75,12 +75,12 @@ def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
 
 def certificate_fingerprint(cert: x509.Certificate) -> bytes:
     """The fingerprint of a certificate's key (not of the certificate: a key keeps its id)."""
-    return key_fingerprint(_p256_public_key(cert.public_key()))
+    return key_fingerprint(_p256_public_key(_public_key_of(cert)))
 
 
 def certificate_id(cert: x509.Certificate) -> str:
     """The id of a certificate's key: a device's id, or the family id for the CA certificate."""
-    return key_id(_p256_public_key(cert.public_key()))
+    return key_id(_p256_public_key(_public_key_of(cert)))
 
 
 def id_fingerprint(device_id: str) -> bytes:
@@ -142,9 +142,9 @@ def issue_device_certificate(
 ) -> x509.Certificate:
     """Sign a joining device's request. Only the key and the name are taken from the request;
     the id is recomputed from the key, so a request cannot name itself after another device."""
+    public_key = _p256_public_key(_public_key_of(csr))
     if not csr.is_signature_valid:
         raise IdentityError("the certificate request's signature is invalid")
-    public_key = _p256_public_key(csr.public_key())
     device_id = key_id(public_key)
     if _attribute(csr.subject, NameOID.COMMON_NAME) != device_id:
         raise IdentityError("the certificate request names an id that is not its key's")
@@ -158,7 +158,7 @@ def renew_device_certificate(
     """A fresh lifetime for a current member's certificate: the same key and the same name.
     Raises `IdentityError` for a certificate the family did not issue or that has expired."""
     member = verify_member(cert, ca_cert)
-    return _sign_device(member, _p256_public_key(cert.public_key()), ca_cert, ca_key)
+    return _sign_device(member, _p256_public_key(_public_key_of(cert)), ca_cert, ca_key)
 
 
 def renewal_due(cert: x509.Certificate, now: datetime.datetime | None = None) -> bool:
@@ -184,7 +184,7 @@ def verify_member(cert: x509.Certificate, ca_cert: x509.Certificate) -> Member:
     and return who it is. The id comes from the key, never from the certificate's text."""
     try:
         cert.verify_directly_issued_by(ca_cert)
-    except (ValueError, TypeError, InvalidSignature) as exc:
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
         raise IdentityError("the certificate was not issued by this family") from exc
     if not cert.not_valid_before_utc <= _now() <= cert.not_valid_after_utc:
         raise IdentityError("the certificate is not valid at this time")
@@ -192,6 +192,29 @@ def verify_member(cert: x509.Certificate, ca_cert: x509.Certificate) -> Member:
     if _attribute(cert.subject, NameOID.COMMON_NAME) != device_id:
         raise IdentityError("the certificate's common name is not its key's id")
     return Member(device_id, _attribute(cert.subject, DEVICE_NAME_OID))
+
+
+def certificate_from_der(data: bytes) -> x509.Certificate:
+    """Parse a certificate another device sent; IdentityError for anything unreadable
+    (cryptography raises ValueError for most malformed input, InvalidVersion for some)."""
+    try:
+        return x509.load_der_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate: {exc}") from exc
+
+
+def certificate_from_pem(data: bytes) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate: {exc}") from exc
+
+
+def csr_from_der(data: bytes) -> x509.CertificateSigningRequest:
+    try:
+        return x509.load_der_x509_csr(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate request: {exc}") from exc
 
 
 def cert_to_der(cert: x509.Certificate) -> bytes:
@@ -223,6 +246,14 @@ def key_from_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
 
 def cert_to_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _public_key_of(holder: x509.Certificate | x509.CertificateSigningRequest) -> object:
+    """The key a certificate or request carries; IdentityError for a key type nobody knows."""
+    try:
+        return holder.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise IdentityError(f"unreadable public key: {exc}") from exc
 
 
 def _p256_public_key(key: object) -> ec.EllipticCurvePublicKey:

@@ -34,6 +34,8 @@ from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import (
     IdentityError,
     cert_to_der,
+    certificate_from_der,
+    certificate_from_pem,
     renew_device_certificate,
     renewal_due,
 )
@@ -61,8 +63,8 @@ class AdminService(roost_pb2_grpc.AdminServicer):  # type: ignore[misc]
             raise Refused(grpc.StatusCode.FAILED_PRECONDITION, "this device is not an admin")
         # The gate admitted the caller by this certificate, so it is there and a member's.
         (pem,) = call.context.auth_context()["x509_pem_cert"]
-        certificate = x509.load_pem_x509_certificate(pem)
         try:
+            certificate = certificate_from_pem(pem)
             renewed = renew_device_certificate(certificate, self.ca_certificate, ca_key)
         except IdentityError as exc:
             raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"cannot renew: {exc}") from exc
@@ -123,9 +125,9 @@ class Renewer:
         try:
             with self._client.service(address, device_id, roost_pb2_grpc.AdminStub) as stub:
                 reply: roost_pb2.RenewReply = call(address, stub.Renew, roost_pb2.RenewRequest())
-            certificate = x509.load_der_x509_certificate(reply.certificate)
+            certificate = certificate_from_der(reply.certificate)
             identity_files.check_renewed(self._identity, certificate)
-        except (PeerError, ValueError) as exc:
+        except (PeerError, IdentityError) as exc:
             log.info("no renewal from %s at %s: %s", device_id, address, exc)
             return None
         except FamilyError as exc:
