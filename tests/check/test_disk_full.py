@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from node.disk import DiskFull, refusing_full_disk
+from node.files import write_atomic
 from tests.conftest import TESTDATA, roost
-
-pytestmark = [pytest.mark.slow, pytest.mark.models]
 
 FULL = "is full: free some space and run the command again"
 
@@ -51,6 +51,16 @@ def fill(mount: Path) -> Path:
     return filler
 
 
+def test_a_state_file_write_on_a_full_disk_leaves_the_old_file(small_disk: Path) -> None:
+    state = small_disk / "state.json"
+    write_atomic(state, b"old")
+    fill(small_disk)
+    with pytest.raises(DiskFull, match=FULL), refusing_full_disk(small_disk):
+        write_atomic(state, b"new" * 10_000)
+    assert state.read_bytes() == b"old"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "state.json"]
+
+
 @pytest.fixture
 def photos(tmp_path: Path) -> Path:
     """Six real portraits of three people, off the small disk."""
@@ -62,6 +72,8 @@ def photos(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
+@pytest.mark.models
 def test_disk_full_while_indexing_then_labelling(small_disk: Path, photos: Path) -> None:
     home = small_disk / "home"
     failed = roost("index", photos, "--json", home=home, check=False)
