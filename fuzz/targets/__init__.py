@@ -11,4 +11,5 @@ NAMES = (
     "hello",
     "pair",
     "label_batch",
+    "version_vector",
 )
