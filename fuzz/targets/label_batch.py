@@ -11,7 +11,17 @@ from google.protobuf.message import DecodeError
 from fuzz.world import world
 from node.peer.labels import read_batch
 from protocol.gen import roost_pb2
-from protocol.labels import Edit, Kind, LabelEvent, Op, VersionVector, accept, fold, to_wire
+from protocol.labels import (
+    Edit,
+    Kind,
+    LabelEvent,
+    Op,
+    VersionVector,
+    accept,
+    fold,
+    name_problem,
+    to_wire,
+)
 
 NOW_US = 1_780_000_000_000_000
 REVOKED = "A" * 52
@@ -24,7 +34,11 @@ def fuzz_one(data: bytes) -> None:
         return
     accepted = accept(read_batch(batch), VersionVector(), lambda _: False, NOW_US, REVOKED.__eq__)
     labels = fold(accepted.events)
-    assert all(subject.name for subject in labels.subjects.values())
+    # The fold's invariant: names are unique ignoring case, and each is a valid name (a
+    # subject made by an event without a name has none yet).
+    named = [s.name.casefold() for s in labels.subjects.values() if s.name]
+    assert len(named) == len(set(named))
+    assert all(name_problem(s.name) is None for s in labels.subjects.values() if s.name)
 
 
 def seeds() -> Iterator[bytes]:
