@@ -59,6 +59,10 @@ class Finding:
 
 def check(home: Home) -> list[Finding]:
     """Everything wrong with `home`, problems first."""
+    if not identity_files.exists(home.identity) and not (home.library / "library.json").exists():
+        what = f"{home.root} holds neither a library nor a family identity"
+        fix = "give the right --home, or start with `roost index PATH`"
+        return [Finding(Severity.PROBLEM, what, fix)]
     findings = [*_check_identity(home), *_check_library(home)]
     return sorted(findings, key=lambda f: f.severity != Severity.PROBLEM)
 
