@@ -14,15 +14,19 @@ import importlib.metadata
 import logging
 from collections.abc import Callable
 
-from cryptography import x509
-
 from node.family.directory import Directory
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.client import PeerClient
 from protocol.gen import roost_pb2
-from protocol.identity import IdentityError, Member, cert_to_der, verify_member
+from protocol.identity import (
+    IdentityError,
+    Member,
+    cert_to_der,
+    certificate_from_der,
+    verify_member,
+)
 from protocol.wire import PROTOCOL_VERSION
 
 # Optional features a peer may rely on. Hello and Ping are not listed: every version has them.
@@ -83,7 +87,7 @@ class Greeter:
         """Say Hello to `device_id` at `address` and keep what it answers."""
         reply = client.hello(address, device_id, self.greeting())
         try:
-            certificate = x509.load_der_x509_certificate(reply.certificate)
+            certificate = certificate_from_der(reply.certificate)
             sender = verify_member(certificate, self._identity.ca_certificate)
         except (ValueError, IdentityError) as exc:
             raise PeerError(f"{address}: answered with a bad certificate: {exc}") from exc

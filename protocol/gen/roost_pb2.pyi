@@ -197,3 +197,13 @@ class FileChunk(_message.Message):
     size: int
     format: str
     def __init__(self, data: _Optional[bytes] = ..., size: _Optional[int] = ..., format: _Optional[str] = ...) -> None: ...
+
+class RenewRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RenewReply(_message.Message):
+    __slots__ = ("certificate",)
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    def __init__(self, certificate: _Optional[bytes] = ...) -> None: ...

@@ -611,3 +611,83 @@ class Pairing:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class AdminStub:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Renew = channel.unary_unary(
+                '/roost.v1.Admin/Renew',
+                request_serializer=roost__pb2.RenewRequest.SerializeToString,
+                response_deserializer=roost__pb2.RenewReply.FromString,
+                _registered_method=True)
+
+
+class AdminServicer:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    def Renew(self, request, context):
+        """Renew the caller's certificate before it expires: the same key and name, a fresh
+        lifetime. Possession of the key is proven by the TLS handshake, so nothing is sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AdminServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Renew': grpc.unary_unary_rpc_method_handler(
+                    servicer.Renew,
+                    request_deserializer=roost__pb2.RenewRequest.FromString,
+                    response_serializer=roost__pb2.RenewReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Admin', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Admin', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Admin:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    @staticmethod
+    def Renew(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roost.v1.Admin/Renew',
+            roost__pb2.RenewRequest.SerializeToString,
+            roost__pb2.RenewReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
