@@ -173,7 +173,7 @@ def _prepare(home: Path, data: Path, photos: int) -> Identity:
         cmd = [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(data)]
         subprocess.run([*cmd, "--json"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     library = Library.open(home / "library")
-    if len(library.processed_hashes()) < photos:
+    if len(library.media_hashes()) < photos:
         _grow(library, photos)
         _label(library)
     return admin

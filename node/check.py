@@ -116,9 +116,10 @@ def _check_library(home: Home) -> list[Finding]:
         if duplicates:
             what = f"{name}: {duplicates} rows repeat a {key} another row has"
             findings.append(Finding(Severity.PROBLEM, what, "run `roost check --repair`"))
-    if {"media", "faces", "files"} <= tables.keys():
+    faces = library.meta.space.faces  # the faces table of the library's embedding space
+    if {"media", faces, "files"} <= tables.keys():
         media = set(tables["media"].column("hash").to_pylist())
-        for name, column, rows in (("faces", "media_hash", "faces"), ("files", "hash", "files")):
+        for name, column, rows in ((faces, "media_hash", "faces"), ("files", "hash", "files")):
             missing = _count_unless(tables[name].column(column).to_pylist(), media)
             if missing:
                 what = f"{missing} {rows} point at photos that are not in media"
@@ -142,7 +143,7 @@ def _lost(name: str) -> str:
     path = f"<home>/library/{name}.lance"
     if name in DERIVED_TABLES:
         return f"remove {path} and run `roost index`: it is computed again"
-    if name in INDEX_TABLES:
+    if name in INDEX_TABLES or name.startswith("faces"):
         tables = " and ".join(f"{t}.lance" for t in INDEX_TABLES)
         return f"remove {tables} and run `roost index` on your folders; labels are kept"
     return (

@@ -32,12 +32,18 @@ from node.peer.connections import ConnectionCap
 from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
 from node.peer.renewal import AdminService, Renewer
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
+from node.people.state import read_state
 from node.settings import Home
+from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
 
@@ -49,6 +55,8 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ class NodeState:
 def run(home: Home, options: NodeOptions) -> int:
     home.ensure()
     with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -116,7 +124,13 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed), AdminService(identity))
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+        AdminService(identity),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
@@ -153,6 +167,8 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(dialer.stop)
     syncer.start()
     cleanup.callback(syncer.stop)
+    threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
+    _federate(home, options, device, greeter, cleanup)
     renewer = Renewer(identity, client, directory, revocations)
     _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
@@ -181,6 +197,37 @@ def _every(
     cleanup.callback(stopped.set)
 
 
+def _open_library(device: Device) -> None:
+    """Open the index now, in the background: the database library takes seconds to import,
+    and the first family search should not wait for it."""
+    if device.home.library.exists():
+        try:
+            read_state(device.library)
+        except RoostError as exc:
+            log.warning("the library cannot be opened: %s", exc)
+
+
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    device: Device,
+    greeter: Greeter,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, device.directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, device.identity, device.revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
+
+
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the home's node lock for the life of the node, or refuse to start."""
     return hold(
@@ -189,7 +236,7 @@ def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     )
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

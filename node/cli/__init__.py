@@ -11,13 +11,37 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import check, daemon, family, library, people, search, sync, tui
+from node.cli import (
+    check,
+    coordinator,
+    daemon,
+    family,
+    fetch,
+    library,
+    model,
+    people,
+    search,
+    sync,
+    tui,
+)
 from node.cli.errors import explain
 from node.disk import refusing_full_disk
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, people, search, sync, family, daemon, check, tui)
+COMMAND_GROUPS = (
+    library,
+    people,
+    search,
+    sync,
+    fetch,
+    family,
+    daemon,
+    coordinator,
+    model,
+    check,
+    tui,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import logging
+from collections.abc import Callable
 
 from node.family.directory import Directory
 from node.family.identity import Identity
@@ -29,7 +30,7 @@ from protocol.identity import (
 from protocol.wire import PROTOCOL_VERSION
 
 # Optional features a peer may rely on. Hello and Ping are not listed: every version has them.
-CAPABILITIES = ("revocation-gossip",)
+CAPABILITIES = ("revocation-gossip", "labels", "search", "originals")
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class Greeter:
         self._revocations = revocations
         self._directory = directory
         self._listen_port = listen_port
+        # What this node offers beyond CAPABILITIES (read at every greeting: a coordinator may
+        # start or stop meanwhile), and what each peer last announced.
+        self.extra_capabilities: Callable[[], tuple[str, ...]] = tuple
+        self.capabilities_of: dict[str, tuple[str, ...]] = {}
 
     @property
     def listen_port(self) -> int:
@@ -58,7 +63,7 @@ class Greeter:
             name=self._identity.name,
             software_version=_software_version(),
             protocol_version=PROTOCOL_VERSION,
-            capabilities=CAPABILITIES,
+            capabilities=CAPABILITIES + self.extra_capabilities(),
             listen_port=self._listen_port,
             certificate=cert_to_der(self._identity.certificate),
         )
@@ -76,6 +81,7 @@ class Greeter:
             self._revocations.offer(greeting.revocations)
         now = datetime.datetime.now(datetime.UTC)
         self._directory.record(sender, address=address, seen=now)
+        self.capabilities_of[sender.id] = tuple(greeting.capabilities)
 
     def greet(self, client: PeerClient, address: str, device_id: str) -> roost_pb2.Greeting:
         """Say Hello to `device_id` at `address` and keep what it answers."""

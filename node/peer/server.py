@@ -72,7 +72,8 @@ def serve_peers(
     the greeter that speaks for this node (it knows the bound port, to tell peers where to call
     back)."""
     admission = FamilyAdmission(identity.ca_certificate, revocations)
-    server = _server(MAX_PEER_MESSAGE_BYTES, Gate(admission), workers=4)
+    # 8 workers: a search for this device's own command line holds one while its fan-out waits.
+    server = _server(MAX_PEER_MESSAGE_BYTES, Gate(admission), workers=8)
     credentials = grpc.ssl_server_credentials(
         [(identity.key_pem(), identity.certificate_pem())],
         root_certificates=identity.ca_pem(),
