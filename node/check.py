@@ -75,6 +75,7 @@ def repair(home: Home) -> list[str]:
         media = set(_column(library.media, "hash"))
         done.append(_delete_unless(library.faces, "id", "media_hash", media, "faces"))
         done.append(_delete_unless(library.files, "path", "hash", media, "files"))
+        done.append(_forget_stages(library, media))
     return [line for line in done if line]
 
 
@@ -197,6 +198,15 @@ def _delete_unless(table: Any, key: str, column: str, allowed: set[str], what: s
     for predicate in in_clauses(key, doomed):
         table.delete(predicate)
     return f"{what}: deleted {len(doomed)} whose photo is missing" if doomed else ""
+
+
+def _forget_stages(library: Library, media: set[str]) -> str:
+    """Drop the done markers of content that is not in media, so indexing redoes all of it."""
+    rows = library.stages.search().select(["hash"]).limit(None).to_arrow()
+    doomed = sorted({h for h in rows.column("hash").to_pylist() if h not in media})
+    for predicate in in_clauses("hash", doomed):
+        library.stages.delete(predicate)
+    return f"stages: forgot what was done for {len(doomed)} missing photos" if doomed else ""
 
 
 def describe(findings: list[Finding], out: Callable[[str], None] = print) -> None:

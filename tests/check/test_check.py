@@ -68,7 +68,7 @@ def test_a_damaged_library_is_found_explained_and_mended(album: Album, tmp_path:
 
     # Doing what it says: repair, remove the derived table, restore the labels, index again.
     code, report = check(home, "--repair")
-    assert code == 1 and len(report["repaired"]) == 3, report["repaired"]
+    assert code == 1 and len(report["repaired"]) == 4, report["repaired"]
     assert len(problems(report)) == 2  # the unreadable table and the labels remain
     shutil.rmtree(home / "library" / "clusters.lance")
     shutil.rmtree(home / "library" / "label_events.lance")
