@@ -75,6 +75,7 @@ def repair(home: Home) -> list[str]:
         media = set(_column(library.media, "hash"))
         done.append(_delete_unless(library.faces, "id", "media_hash", media, "faces"))
         done.append(_delete_unless(library.files, "path", "hash", media, "files"))
+        done.append(_forget_stages(library, media))
     return [line for line in done if line]
 
 
@@ -116,9 +117,10 @@ def _check_library(home: Home) -> list[Finding]:
         if duplicates:
             what = f"{name}: {duplicates} rows repeat a {key} another row has"
             findings.append(Finding(Severity.PROBLEM, what, "run `roost check --repair`"))
-    if {"media", "faces", "files"} <= tables.keys():
+    faces = library.meta.space.faces  # the faces table of the library's embedding space
+    if {"media", faces, "files"} <= tables.keys():
         media = set(tables["media"].column("hash").to_pylist())
-        for name, column, rows in (("faces", "media_hash", "faces"), ("files", "hash", "files")):
+        for name, column, rows in ((faces, "media_hash", "faces"), ("files", "hash", "files")):
             missing = _count_unless(tables[name].column(column).to_pylist(), media)
             if missing:
                 what = f"{missing} {rows} point at photos that are not in media"
@@ -142,7 +144,7 @@ def _lost(name: str) -> str:
     path = f"<home>/library/{name}.lance"
     if name in DERIVED_TABLES:
         return f"remove {path} and run `roost index`: it is computed again"
-    if name in INDEX_TABLES:
+    if name in INDEX_TABLES or name.startswith("faces"):
         tables = " and ".join(f"{t}.lance" for t in INDEX_TABLES)
         return f"remove {tables} and run `roost index` on your folders; labels are kept"
     return (
@@ -196,6 +198,15 @@ def _delete_unless(table: Any, key: str, column: str, allowed: set[str], what: s
     for predicate in in_clauses(key, doomed):
         table.delete(predicate)
     return f"{what}: deleted {len(doomed)} whose photo is missing" if doomed else ""
+
+
+def _forget_stages(library: Library, media: set[str]) -> str:
+    """Drop the done markers of content that is not in media, so indexing redoes all of it."""
+    rows = library.stages.search().select(["hash"]).limit(None).to_arrow()
+    doomed = sorted({h for h in rows.column("hash").to_pylist() if h not in media})
+    for predicate in in_clauses("hash", doomed):
+        library.stages.delete(predicate)
+    return f"stages: forgot what was done for {len(doomed)} missing photos" if doomed else ""
 
 
 def describe(findings: list[Finding], out: Callable[[str], None] = print) -> None:
