@@ -1,5 +1,17 @@
 """LanceDB access for the index: the only module that knows table names and predicates.
 
+Two locks, so that labels never wait for indexing:
+
+- the index lock (`<home>/library.lock`, `write_lock`): one process writes what is indexed —
+  files, media, faces, and what is derived from them (clusters, places) — for a whole run;
+- the labels lock (`<library>/labels.lock`, `Library.labels_lock`): one process at a time
+  appends to the label log and rewrites the materialised people state. Label edits take only
+  this one; an index run takes it only for its short last step (`node.derive`). Every holder
+  keeps it for one state refresh, so an edit waits a bounded time whoever writes the index.
+
+LanceDB versions every table, so a reader, or an edit reading faces and clusters, sees whole
+commits of a run in progress and never half of one.
+
 Crash safety rests on write order. A batch writes faces, then media, then files; each LanceDB
 write is one atomic commit, and every write is an upsert on the table's key. A kill between
 commits leaves faces or media rows that no file points at yet, which the next run simply
@@ -23,6 +35,7 @@ from node.library.schema import FILES, MEDIA, FileRecord, PhotoRecord, faces_sch
 from protocol.errors import RoostError
 
 FORMAT_VERSION = 1
+LABELS_WAIT = 30.0  # seconds an edit waits for the labels lock: several state refreshes
 _CHUNK = 500  # keys per IN (...) predicate
 
 
@@ -106,6 +119,19 @@ class Library:
             return self._db.open_table(name)  # its schema may carry metadata `schema` lacks
         except ValueError:
             return self._db.create_table(name, schema=schema, exist_ok=True)
+
+    def labels_lock(self, wait: bool | float | None = None) -> AbstractContextManager[None]:
+        """Hold the labels lock: append to the label log and refresh the people state.
+        By default wait up to `LABELS_WAIT` seconds, then refuse with `LibraryBusy`."""
+        wait = LABELS_WAIT if wait is None else wait
+        return hold(
+            self.root / "labels.lock",
+            wait=wait,
+            refuse=lambda who: LibraryBusy(
+                f"the labels are being written by {who}, for longer than {wait:.0f} s; "
+                "try again when it is done"
+            ),
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -208,7 +234,8 @@ class Library:
 
 
 def write_lock(lock_file: Path) -> AbstractContextManager[None]:
-    """One writer per library: a second indexer on the same home fails fast instead of racing."""
+    """One index writer per library: a second indexer on the same home fails fast instead of
+    racing. Label edits do not take it (see `Library.labels_lock`)."""
     return hold(
         lock_file,
         refuse=lambda who: LibraryBusy(

@@ -3,7 +3,8 @@
 The CLI and the TUI call these and nothing else. Each one reads the current state, checks its
 arguments against it (refusing with a `LabelError` that says what to do instead), appends all
 its events with one commit, and refreshes the materialised state. The caller holds the library's
-write lock (`editing` takes it).
+labels lock (`editing` takes it), never the index lock: an edit goes through while an index run
+writes, waiting at most for one state refresh (see `node.library.store`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from node.library.store import Library, write_lock
+from node.library.store import Library
 from node.people.events import Edit, EventLog, new_subject_id
 from node.people.labels import Labels, Subject, fold
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
@@ -38,9 +39,10 @@ class Change:
 
 @contextmanager
 def editing(home: Home) -> Iterator[Library]:
-    """The library, opened under its write lock for one edit."""
-    with write_lock(home.library_lock):
-        yield Library.open(home.library)
+    """The library, opened under its labels lock for one edit (or a few, as one step)."""
+    library = Library.open(home.library)
+    with library.labels_lock():
+        yield library
 
 
 def name(library: Library, target: str, new_name: str, *, pet: bool = False) -> Change:
