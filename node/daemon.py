@@ -1,7 +1,8 @@
 """`roost node start`: the long-running node.
 
-It serves the family channel (and, on the admin device, the pairing listener), announces itself
-and browses over mDNS, and keeps saying Hello to the devices it finds. One node per home: an
+It keeps the library's folders indexed (`node.watch`), serves the family channel (and, on the
+admin device, the pairing listener), announces itself and browses over mDNS, and keeps saying
+Hello to the devices it finds; a device in no family yet only indexes. One node per home: an
 exclusive lock on `<home>/node.lock` (released by the kernel however the process ends) keeps a
 second one out. While running it writes `<home>/node.json` so other commands (`roost family
 invite`) know where it listens. SIGTERM or SIGINT stop it cleanly: the mDNS announcement is
@@ -34,6 +35,7 @@ from node.peer.discovery import Discovery, announcement
 from node.peer.pairing import PairingService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.settings import Home
+from node.watch.keeper import Keeper
 
 log = logging.getLogger("roost.node")
 
@@ -45,6 +47,7 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    index: bool = True  # keep the library's folders indexed (`node.watch`)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class NodeState:
 
     pid: int
     hosts: tuple[str, ...]
-    port: int
+    port: int | None  # None: in no family, so serving no peers
     pairing_port: int | None
 
 
@@ -91,6 +94,15 @@ def running_node(home: Home) -> NodeState | None:
 
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
+    if options.index:
+        keeper = Keeper(home)
+        keeper.start()
+        cleanup.callback(keeper.stop)
+        log.info("keeping the library's folders indexed")
+    if not identity_files.exists(home.identity):
+        log.info("in no family yet: not serving peers (`roost family create` or `join`)")
+        _publish(home, [], None, None, cleanup)
+        return
     identity = identity_files.load(home.identity)
     revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
     directory = Directory(home.devices)
@@ -131,6 +143,17 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    _publish(home, hosts, port, pairing_port, cleanup)
+
+
+def _publish(
+    home: Home,
+    hosts: list[str],
+    port: int | None,
+    pairing_port: int | None,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Write node.json (removed when the node stops): the node is up, and where it listens."""
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)

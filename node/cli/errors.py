@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from node.config import ConfigError
 from node.faces.models import ModelMissing
 from node.family import FamilyError
+from node.folders import FolderError
 from node.library.store import LibraryError
 from node.people.edits import LabelError
 from node.search.errors import QueryError
+from node.service import ServiceError
 from protocol.errors import RoostError
 from protocol.pairing import CodeError
 
@@ -38,6 +41,9 @@ EXIT_CODES: Final[tuple[tuple[type[RoostError], int, str], ...]] = (
     (CodeError, USAGE, ""),
     (FamilyError, USAGE, ""),
     (CommandError, USAGE, ""),
+    (FolderError, USAGE, ""),
+    (ConfigError, FAILED, ""),
+    (ServiceError, FAILED, ""),
     (LibraryError, FAILED, ""),
     (ModelMissing, FAILED, ""),
     (RoostError, FAILED, ""),

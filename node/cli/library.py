@@ -10,6 +10,7 @@ from typing import Any
 from node.cli.common import print_json
 from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
+from node.folders import roots_for_index
 from node.indexer import IndexOptions, Summary, content_hash, index
 from node.library.store import Library
 from node.people.state import read_state
@@ -20,11 +21,12 @@ from node.settings import Home
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "index",
-        help="index the photos under one or more folders",
+        help="index the library's folders, or the photos under the folders named",
         description="Find faces, dates and places in photos. Incremental and resumable: run it "
-        "again at any time, also after an interruption.",
+        "again at any time, also after an interruption. Folders named are added to the "
+        "library's folders (`roost folders`); with none named, those are indexed.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="folders or files")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="folders or files")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument(
         "--embedder",
@@ -56,7 +58,10 @@ def _positive(text: str) -> int:
 
 def run_index(args: argparse.Namespace, home: Home) -> int:
     options = IndexOptions(embedder=args.embedder, batch_size=args.batch_size)
-    summary = index(args.paths, home, options, reporter_for(sys.stderr))
+    roots, note = roots_for_index(home, args.paths)
+    if note:
+        print(f"roost: {note}", file=sys.stderr)
+    summary = index(roots, home, options, reporter_for(sys.stderr))
     if args.json:
         print_json(summary.to_json())
     else:

@@ -13,7 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from node.family import FamilyError
-from tui.data import Family, Overview
+from node.status import Family
+from tui.data import Overview
 from tui.screens.base import RoostScreen
 from tui.widgets.status import count
 

@@ -1,0 +1,198 @@
+"""The node's indexing: the library's folders stay indexed while the node runs.
+
+One thread does all the indexing, at low priority, through `node.indexer.index` (the entry
+point every index run uses), in a loop:
+
+- at start, and every `node.rescan_seconds`, a rescan: index every library folder that is
+  there (this finds what changed while the node was stopped, on network drives, and on a disk
+  that came back); a folder that is not there is left out, so nothing under it is pruned;
+- in between, what the watcher reported, as soon as a batch of changes settles;
+- never on battery when `node.on_battery` is "pause": a run in progress waits between two
+  photos until mains power is back;
+- when another process writes the library (a foreground `roost index`), it waits and tries
+  again; the changes it had are kept.
+
+Settings are reread when their file changes, so `roost folders add` takes effect at once.
+A run is stopped between two photos when the node stops; what it committed stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from node import config
+from node.folders import chosen_folders
+from node.indexer import IndexOptions, Summary, index
+from node.library.store import Library, LibraryBusy
+from node.settings import Home
+from node.watch.changes import Watcher, roots_for
+from node.watch.power import Power, platform_power
+from node.watch.priority import lower
+from node.watch.progress import Publisher, Reason, RunReporter, State
+from protocol.errors import RoostError
+
+log = logging.getLogger("roost.node")
+
+TICK = 1.0  # seconds between looks at the settings, the folders and the power supply
+RETRY = 5.0  # seconds before trying again when another process writes the library
+BATTERY_CHECK = 10.0  # seconds between looks at the power supply during a run
+
+Indexer = Callable[[Sequence[str], Home, IndexOptions, RunReporter], Summary]
+
+
+class Stopping(Exception):
+    """Raised between two photos to end a run because the node stops."""
+
+
+class Keeper:
+    def __init__(self, home: Home, *, power: Power | None = None, indexer: Indexer = index) -> None:
+        self.home = home
+        self._power = power or platform_power()
+        self._index = indexer
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._watcher = Watcher(self._wake)
+        self._publisher = Publisher(home.indexing)
+        self._settings = config.Settings()
+        self._settings_stamp: float | None = None
+        self._thread = threading.Thread(target=self._run, name="index", daemon=True)
+        self._checked_power = 0.0
+
+    def start(self) -> None:
+        self.home.ensure()
+        self._publisher.write()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+        self._watcher.close()
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        lower(self._reload().node.niceness)
+        rescan_at = 0.0  # now: what changed while the node was stopped
+        pending: set[str] = set()
+        while not self._stop.is_set():
+            settings = self._reload()
+            folders = chosen_folders(settings).folders
+            there = [f for f in folders if os.path.isdir(f)]
+            if tuple(there) != self._watcher.folders:
+                if set(there) - set(self._watcher.folders):
+                    rescan_at = 0.0  # a folder is new or back: walk it
+                self._watcher.watch(there)
+            pending |= self._watcher.take()
+            self._publisher.set(
+                watching=there,
+                offline=[f for f in folders if f not in there],
+                pending=len(pending),
+            )
+            if self._paused(settings):
+                self._publisher.set(state=State.PAUSED, detail="on battery power")
+                self._sleep(TICK)
+                continue
+            if time.monotonic() >= rescan_at:
+                roots, reason = there, Reason.RESCAN
+            elif pending:
+                roots, reason = roots_for(pending, there), Reason.CHANGES
+            else:
+                if self._publisher.progress.state is not State.FAILED:
+                    self._publisher.set(state=State.IDLE, detail=None, run=None)
+                self._sleep(TICK)
+                continue
+            taken, pending = pending, set()
+            outcome = self._index_now(roots, reason)
+            if outcome is None:  # the library was busy: keep what was asked
+                pending |= taken
+                self._sleep(RETRY)
+                continue
+            if reason is Reason.RESCAN or outcome is False:
+                rescan_at = time.monotonic() + settings.node.rescan_seconds
+                self._publisher.set(next_rescan=_at(settings.node.rescan_seconds))
+
+    def _index_now(self, roots: Sequence[str], reason: Reason) -> bool | None:
+        """One run; True when it finished, False when it failed, None when the library was busy
+        (or the node stops)."""
+        if not roots:
+            return True
+        reporter = RunReporter(self._publisher, reason, self._between)
+        try:
+            summary = self._index(roots, self.home, self._options(), reporter)
+        except Stopping:
+            return None
+        except LibraryBusy as exc:
+            self._publisher.set(state=State.WAITING, detail=str(exc), run=None)
+            return None
+        except RoostError as exc:
+            log.error("indexing failed: %s", exc)
+            self._publisher.set(state=State.FAILED, detail=str(exc), run=None)
+            return False
+        except Exception as exc:  # a bug must not end the node; it is logged with its trace
+            log.exception("indexing failed")
+            self._publisher.set(state=State.FAILED, detail=f"internal error: {exc}", run=None)
+            return False
+        log.info(
+            "indexed %s: %d new, %d moved or duplicate, %d removed, %d failed",
+            reason, summary.indexed, summary.relinked, summary.removed, len(summary.failed),
+        )  # fmt: skip
+        last = {"finished": _at(0), "reason": reason.value, "summary": summary.to_json()}
+        self._publisher.set(state=State.IDLE, detail=None, run=None, last=last)
+        return True
+
+    def _between(self) -> None:
+        """Between two photos of a run: stop if the node stops, wait while on battery."""
+        if self._stop.is_set():
+            raise Stopping
+        if time.monotonic() - self._checked_power < BATTERY_CHECK:
+            return
+        self._checked_power = time.monotonic()
+        run = self._publisher.progress.run
+        while self._paused(self._settings):
+            self._publisher.set(state=State.PAUSED, detail="on battery power")
+            self._sleep(TICK)
+            if self._stop.is_set():
+                raise Stopping
+        if self._publisher.progress.state is State.PAUSED:
+            self._publisher.set(state=State.INDEXING, detail=None, run=run)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _paused(self, settings: config.Settings) -> bool:
+        return settings.node.on_battery is config.OnBattery.PAUSE and bool(self._power.on_battery())
+
+    def _reload(self) -> config.Settings:
+        """The settings, reread when their file changed; the last good ones if it is broken."""
+        path = self.home.config_file
+        try:
+            stamp = path.stat().st_mtime
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._settings_stamp:
+            self._settings_stamp = stamp
+            try:
+                self._settings = config.load(path)
+            except config.ConfigError as exc:
+                log.error("%s; keeping the settings read before", exc)
+        return self._settings
+
+    def _options(self) -> IndexOptions:
+        """Index with the library's own embedder (a new library gets the default)."""
+        if (self.home.library / "library.json").exists():
+            return IndexOptions(embedder=Library.open(self.home.library).embedder)
+        return IndexOptions()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+
+def _at(seconds_from_now: float) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=seconds_from_now)
+    return moment.isoformat(timespec="seconds")
