@@ -22,6 +22,7 @@ from node.library.store import Library
 from node.people.state import State, read_state
 from node.settings import Home
 from node.watch import progress
+from protocol.labels import Kind
 
 # What the video stage's files end with; anything else in the library is a photo.
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp", ".mts"})
@@ -70,8 +71,8 @@ class Counts:
             photos=library.media.count_rows() - videos,
             videos=videos,
             faces=library.faces.count_rows(),
-            people=kinds.count("person"),
-            pets=kinds.count("pet"),
+            people=kinds.count(Kind.PERSON),
+            pets=kinds.count(Kind.PET),
             clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
             suggestions=len(state.suggestions()),
         )

@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, folders, library, people, search, status, tui
+from node.cli import daemon, family, folders, library, people, search, status, sync, tui
 from node.cli.errors import explain
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, folders, status, people, search, family, daemon, tui)
+COMMAND_GROUPS = (library, folders, status, people, search, sync, family, daemon, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:
