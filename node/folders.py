@@ -4,8 +4,9 @@ They are remembered in the settings (`library.folders`). With none remembered, t
 the platform's pictures and videos folders (XDG user dirs on Linux, `~/Pictures` and `~/Movies`
 on macOS, the known folders on Windows: `platformdirs`), those of them that exist. Folders never
 nest: adding a folder inside a remembered one changes nothing, adding one around remembered
-ones replaces them. A remembered folder that is missing (an unplugged disk) stays remembered,
-and its photos stay in the index: an index run prunes nothing under a folder it cannot list.
+ones replaces them. A remembered folder that is offline — missing (an unplugged disk), or empty
+(an unmounted drive leaves its mount point behind, and indexing that would look like every
+photo deleted) — stays remembered, is left out of runs, and its photos stay in the index.
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ def folders_to_index(home: Home) -> LibraryFolders:
             "`roost folders add PATH` (or index one now: `roost index PATH`)"
         )
     return chosen
+
+
+def online(folder: str) -> bool:
+    """Whether a library folder is there to index: it lists, and lists something."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is not None
+    except OSError:
+        return False
 
 
 def contains(folder: str, path: str) -> bool:
@@ -151,10 +161,16 @@ def roots_for_index(home: Home, paths: Sequence[str]) -> tuple[list[str], str | 
         note = f"added to the library folders: {', '.join(map(shown, added))}" if added else None
         return list(paths), note
     chosen = folders_to_index(home)
-    note = None
+    notes = []
     if not chosen.remembered:
-        note = (
+        notes.append(
             f"no library folders set; indexing the default ones: "
             f"{', '.join(map(shown, chosen.folders))} (`roost folders add PATH` to choose)"
         )
-    return list(chosen.folders), note
+    there = [f for f in chosen.folders if online(f)]
+    if offline := [f for f in chosen.folders if f not in there]:
+        notes.append(
+            f"left out, missing or empty (a drive not mounted?): {', '.join(map(shown, offline))}"
+            "; nothing under them leaves the index"
+        )
+    return there, "; ".join(notes) or None

@@ -8,7 +8,6 @@ vector, so the TUI can poll it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import holder
-from node.folders import library_folders
+from node.folders import library_folders, online
 from node.library.store import Library
 from node.people.state import State, read_state
 from node.settings import Home
@@ -138,7 +137,7 @@ def report(home: Home) -> dict[str, Any]:
     return {
         "home": str(home.root),
         "config": str(home.config_file),
-        "folders": [{"path": f, "exists": os.path.isdir(f)} for f in chosen.folders],
+        "folders": [{"path": f, "online": online(f)} for f in chosen.folders],
         "folders_remembered": chosen.remembered,
         "library": counts,
         "writer": writer(home),

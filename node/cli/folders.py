@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import tomli_w
 
 from node import config, folders
 from node.cli.common import print_json
+from node.folders import online
 from node.settings import Home
 
 
@@ -40,14 +40,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_list(args: argparse.Namespace, home: Home) -> int:
     chosen = folders.library_folders(home)
-    rows = [{"path": f, "exists": os.path.isdir(f)} for f in chosen.folders]
+    rows = [{"path": f, "online": online(f)} for f in chosen.folders]
     if args.json:
         print_json({"folders": rows, "remembered": chosen.remembered})
         return 0
     if not rows:
         print("no library folders; add one with `roost folders add PATH`")
     for row in rows:
-        state = "" if row["exists"] else "  (missing: offline or unplugged; nothing is pruned)"
+        state = "" if row["online"] else "  (offline: missing or empty; nothing is pruned)"
         print(f"{folders.shown(str(row['path']))}{state}")
     if rows and not chosen.remembered:
         print("(the platform's default folders: none is set; `roost folders add PATH` to choose)")

@@ -44,7 +44,7 @@ def describe(report: dict[str, Any]) -> list[str]:
     default = "" if report["folders_remembered"] else " (the platform's defaults)"
     lines.append(f"folders{default}" if folders else "folders  none (`roost folders add PATH`)")
     for folder in folders:
-        lines.append(f"  {shown(folder['path'])}" + ("" if folder["exists"] else "  (missing)"))
+        lines.append(f"  {shown(folder['path'])}" + ("" if folder["online"] else "  (offline)"))
     lines.append(f"node     {_node(report['node'])}")
     if report["writer"] is not None:
         lines.append(f"index    being written by {report['writer']}")

@@ -9,7 +9,8 @@ Watching is a hint, like mDNS sightings: what it misses (network drives, whose c
 on another machine; a disk that was unplugged; a watch limit reached) the periodic rescan
 finds. A change becomes a root for `index`: the path itself when it exists, and for a path that
 is gone its nearest existing folder inside the library, because only a folder that lists
-without it shows a deletion; a path whose library folder is gone prunes nothing.
+without it shows a deletion; a path whose library folder is offline prunes nothing (the caller
+passes only the folders that are online).
 """
 
 from __future__ import annotations

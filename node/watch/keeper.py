@@ -4,8 +4,9 @@ One thread does all the indexing, at low priority, through `node.indexer.index` 
 point every index run uses), in a loop:
 
 - at start, and every `node.rescan_seconds`, a rescan: index every library folder that is
-  there (this finds what changed while the node was stopped, on network drives, and on a disk
-  that came back); a folder that is not there is left out, so nothing under it is pruned;
+  online (this finds what changed while the node was stopped, on network drives, and on a disk
+  that came back); a folder that is offline (missing, or an empty mount point) is left out, so
+  nothing under it is pruned;
 - in between, what the watcher reported, as soon as a batch of changes settles;
 - never on battery when `node.on_battery` is "pause": a run in progress waits between two
   photos until mains power is back;
@@ -19,14 +20,13 @@ A run is stopped between two photos when the node stops; what it committed stays
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from node import config
-from node.folders import chosen_folders
+from node.folders import chosen_folders, online
 from node.indexer import IndexOptions, Summary, index
 from node.library.store import Library, LibraryBusy
 from node.settings import Home
@@ -83,7 +83,7 @@ class Keeper:
         while not self._stop.is_set():
             settings = self._reload()
             folders = chosen_folders(settings).folders
-            there = [f for f in folders if os.path.isdir(f)]
+            there = [f for f in folders if online(f)]
             if tuple(there) != self._watcher.folders:
                 if set(there) - set(self._watcher.folders):
                     rescan_at = 0.0  # a folder is new or back: walk it

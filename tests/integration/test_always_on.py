@@ -83,6 +83,7 @@ def niceness_of_threads(pid: int) -> dict[int, int]:
 def test_the_node_keeps_its_folders_indexed(tmp_path: Path, nodes: list[Node]) -> None:
     home, pictures, usb = tmp_path / "home", tmp_path / "Pictures", tmp_path / "usb" / "Photos"
     pictures.mkdir()
+    (pictures / "notes.txt").write_text("not a photo; an empty folder would be offline")
     usb.mkdir(parents=True)
     shutil.copy2(TESTDATA / "multi_face" / "couple.jpg", usb / "couple.jpg")
     configure(home, [pictures, usb], niceness=10, rescan_seconds=2)
@@ -118,12 +119,18 @@ def test_the_node_keeps_its_folders_indexed(tmp_path: Path, nodes: list[Node]) -
     wait_for("the deletion and the move", lambda: known(home) == after, INDEXED)
     assert Library.open(home / "library").media.count_rows() == photos - 1
 
-    # Unplugged: the folder is gone, and rescans prune nothing under it.
+    # Unplugged: the folder is gone, and rescans prune nothing under it; nor when it is back
+    # but empty, as an unmounted drive's mount point is.
     usb.rename(tmp_path / "usb" / "elsewhere")
     wait_for("the folder offline", lambda: published(home).get("offline") == [str(usb)])
     last = published(home)["last"]
     wait_for("a rescan since", lambda: published(home)["last"] != last, INDEXED)
     assert str(usb / "couple.jpg") in known(home)
+    usb.mkdir()
+    last = published(home)["last"]
+    wait_for("another rescan", lambda: published(home)["last"] != last, INDEXED)
+    assert published(home)["offline"] == [str(usb)] and str(usb / "couple.jpg") in known(home)
+    usb.rmdir()
     (tmp_path / "usb" / "elsewhere").rename(usb)
 
     # Stopped, a photo added, started again: the first rescan finds it.

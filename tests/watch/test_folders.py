@@ -45,7 +45,7 @@ def test_removing_a_folder_drops_its_photos_and_keeps_the_labels(
 ) -> None:
     home = copy_home(album, tmp_path / "home")
     listed = roost_json("folders", "list", home=home)
-    assert listed == {"folders": [{"path": str(album.photos), "exists": True}], "remembered": True}
+    assert listed == {"folders": [{"path": str(album.photos), "online": True}], "remembered": True}
     face = album.face_of("faces/id00/img1.jpg", home)
     roost("name", face, "Alice", home=home)
     events = read_state(Library.open(home / "library")).events
@@ -114,3 +114,17 @@ def test_folders_to_index_refuses_when_there_are_none(
     monkeypatch.setattr(folders, "default_folders", lambda: (str(tmp_path / "Pictures"),))
     with pytest.raises(NoFolders, match=r"neither /.*/Pictures exists"):
         folders.folders_to_index(Home(tmp_path / "home"))
+
+
+def test_roost_index_leaves_out_folders_that_are_offline(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home")
+    photos, mount_point = tmp_path / "Pictures", tmp_path / "nas"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(b"x")
+    mount_point.mkdir()
+    folders.add(home, [photos, mount_point])
+    roots, note = folders.roots_for_index(home, [])
+    assert roots == [str(photos)]
+    assert note is not None and f"missing or empty (a drive not mounted?): {mount_point}" in note
+    assert folders.online(str(photos)) and not folders.online(str(mount_point))
+    assert not folders.online(str(tmp_path / "nowhere"))

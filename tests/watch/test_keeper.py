@@ -181,6 +181,7 @@ def test_folders_added_while_running_are_watched_and_walked(
     wait_for("the first rescan", lambda: indexer.finished == 1)
     phone = tmp_path / "Phone"
     phone.mkdir()
+    (phone / "c.jpg").write_bytes(b"z")
     folders_now = config.load(home.config_file).library.folders
     time.sleep(0.05)  # a new modification time for the settings file
     config.update(
@@ -190,3 +191,24 @@ def test_folders_added_while_running_are_watched_and_walked(
     wait_for("a rescan with the new folder", lambda: indexer.finished == 2)
     assert str(phone) in indexer.runs[1]
     assert str(phone) in published(home)["watching"]
+
+
+def test_an_empty_folder_is_offline_and_never_walked(
+    home: Home, library: Path, tmp_path: Path, running: Callable[..., Keeper]
+) -> None:
+    """An unmounted drive leaves its mount point behind, empty: walking it would prune all."""
+    mount_point = tmp_path / "nas"
+    mount_point.mkdir()
+    config.save(
+        home.config_file,
+        config.Settings(config.LibrarySettings((str(library), str(mount_point)))),
+    )
+    indexer = Indexer()
+    indexer.gate.set()
+    running(indexer)
+    wait_for("the first rescan", lambda: indexer.finished == 1)
+    assert indexer.runs == [[str(library)]]
+    assert published(home)["offline"] == [str(mount_point)]
+    (library / "b.jpg").write_bytes(b"y")
+    wait_for("a run for the change", lambda: indexer.finished == 2)
+    assert all(str(mount_point) not in run for run in indexer.runs)

@@ -23,7 +23,7 @@ def test_status_json_without_a_node(album: Album, tmp_path: Path) -> None:
     home = copy_home(album, tmp_path / "home")
     report = roost_json("status", home=home)
     assert report["home"] == str(home) and report["config"] == str(home / "config.toml")
-    assert report["folders"] == [{"path": str(album.photos), "exists": True}]
+    assert report["folders"] == [{"path": str(album.photos), "online": True}]
     assert report["folders_remembered"] is True
     library = report["library"]
     assert (library["photos"], library["videos"], library["faces"]) == (PHOTOS, 0, FACES)
