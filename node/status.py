@@ -18,6 +18,7 @@ from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import holder
 from node.folders import library_folders, online
 from node.library.store import Library
+from node.peer.status import Exchange, Heard, PeerStatus
 from node.people.state import State, read_state
 from node.settings import Home
 from node.watch import progress
@@ -134,6 +135,7 @@ def report(home: Home) -> dict[str, Any]:
         counts = vars(Counts.of(library, read_state(library)))
     running = node(home)
     known = family(home)
+    heard = PeerStatus(home.peer_status).all()
     return {
         "home": str(home.root),
         "config": str(home.config_file),
@@ -149,9 +151,20 @@ def report(home: Home) -> dict[str, Any]:
         else {
             "name": known.name,
             "this_device": known.this_device.id,
-            "devices": [d.to_json() for d in known.others],
+            "devices": [
+                {**d.to_json(), "last_sync": _last(heard.get(d.id, {}).get(Exchange.SYNC))}
+                for d in known.others
+            ],
         },
     }
+
+
+def _last(heard: Heard | None) -> dict[str, Any] | None:
+    return (
+        None
+        if heard is None
+        else {"at": heard.at, "answered": heard.answered, "error": heard.error}
+    )
 
 
 def _videos(library: Library) -> int:

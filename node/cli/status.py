@@ -55,6 +55,9 @@ def describe(report: dict[str, Any]) -> list[str]:
         lines.append(f"family   {family['name']}: {len(family['devices'])} other devices")
         for device in family["devices"]:
             seen = "revoked" if device["revoked"] else f"last seen {device['last_seen'] or 'never'}"
+            synced = device["last_sync"]
+            if synced is not None:
+                seen += f", synced {synced['at']}" if synced["answered"] else ", last sync failed"
             lines.append(f"  {device['name']}  {device['id'][:16]}  {seen}")
     return lines
 

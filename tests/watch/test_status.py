@@ -6,12 +6,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+from node.family.directory import Directory
+from node.peer.status import Exchange, PeerStatus
 from node.settings import Home
 from node.watch.progress import Publisher, Reason, RunReporter
+from protocol.identity import Member
 from tests.albums import Album, copy_home
 from tests.conftest import roost, roost_json
+from tests.family.families import add_member, new_family
 from tui.data import Roost
 from tui.widgets.status import describe
 
@@ -56,3 +61,25 @@ def test_the_node_indexing_shows_in_status_and_the_tui(album: Album, tmp_path: P
     assert (indexing["run"]["done"], indexing["run"]["total"]) == (12, 40)
     assert "indexing 12/40 (changes)" in line and "3 changes pending" in line
     assert "node on" in line and "node off" not in line
+
+
+def test_status_lists_the_family_devices_with_their_last_contact(tmp_path: Path) -> None:
+    """A real family identity, a device this one greeted, and one label sync with it."""
+    admin = new_family(tmp_path)
+    phone = add_member(admin, tmp_path, "phone")
+    home = Home(tmp_path / "admin")
+    seen = datetime(2025, 6, 1, 9, 58, tzinfo=UTC)
+    Directory(home.devices).record(
+        Member(phone.device_id, phone.name), address="192.0.2.7:47470", seen=seen
+    )
+    PeerStatus(home.peer_status).record(Exchange.SYNC, {phone.device_id: None})
+    report = roost_json("status", home=home.root)
+    family = report["family"]
+    assert (family["name"], family["this_device"]) == ("Testers", admin.device_id)
+    [device] = family["devices"]
+    assert (device["id"], device["name"], device["revoked"]) == (phone.device_id, "phone", False)
+    assert device["last_seen"] == seen.isoformat()
+    assert device["last_sync"]["answered"] is True and device["last_sync"]["error"] is None
+    assert report["library"] is None and report["node"] is None
+    text = roost("status", home=home.root).stdout
+    assert "family   Testers: 1 other devices" in text and "phone" in text and "synced" in text
