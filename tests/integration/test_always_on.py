@@ -71,7 +71,7 @@ def nodes() -> Iterator[list[Node]]:
 
 
 def start(home: Path, nodes: list[Node]) -> Node:
-    node = Node(home, "--no-discovery")
+    node = Node(home, "--no-discovery", index=True)
     nodes.append(node)
     return node
 
