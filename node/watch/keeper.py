@@ -62,6 +62,8 @@ class Keeper:
         self._settings_stamp: float | None = None
         self._thread = threading.Thread(target=self._run, name="index", daemon=True)
         self._checked_power = 0.0
+        self._rescan_at = 0.0  # at start: what changed while the node was stopped
+        self._pending: set[str] = set()  # changed paths not indexed yet
 
     def start(self) -> None:
         self.home.ensure()
@@ -78,44 +80,46 @@ class Keeper:
 
     def _run(self) -> None:
         lower(self._reload().node.niceness)
-        rescan_at = 0.0  # now: what changed while the node was stopped
-        pending: set[str] = set()
         while not self._stop.is_set():
-            settings = self._reload()
-            folders = chosen_folders(settings).folders
-            there = [f for f in folders if online(f)]
-            if tuple(there) != self._watcher.folders:
-                if set(there) - set(self._watcher.folders):
-                    rescan_at = 0.0  # a folder is new or back: walk it
-                self._watcher.watch(there)
-            pending |= self._watcher.take()
-            self._publisher.set(
-                watching=there,
-                offline=[f for f in folders if f not in there],
-                pending=len(pending),
-            )
-            if self._paused(settings):
-                self._publisher.set(state=State.PAUSED, detail="on battery power")
-                self._sleep(TICK)
-                continue
-            if time.monotonic() >= rescan_at:
-                roots, reason = there, Reason.RESCAN
-            elif pending:
-                roots, reason = roots_for(pending, there), Reason.CHANGES
-            else:
-                if self._publisher.progress.state is not State.FAILED:
-                    self._publisher.set(state=State.IDLE, detail=None, run=None)
-                self._sleep(TICK)
-                continue
-            taken, pending = pending, set()
-            outcome = self._index_now(roots, reason)
-            if outcome is None:  # the library was busy: keep what was asked
-                pending |= taken
+            try:
+                self._step()
+            except Exception:  # a bug must not stop the indexing for the node's life
+                log.exception("indexing loop failed; trying again")
                 self._sleep(RETRY)
-                continue
-            if reason is Reason.RESCAN or outcome is False:
-                rescan_at = time.monotonic() + settings.node.rescan_seconds
-                self._publisher.set(next_rescan=_at(settings.node.rescan_seconds))
+
+    def _step(self) -> None:
+        """Look at the settings, folders, changes and power once, and index if there is work."""
+        settings = self._reload()
+        folders = chosen_folders(settings).folders
+        there = [f for f in folders if online(f)]
+        if tuple(there) != self._watcher.folders:
+            if set(there) - set(self._watcher.folders):
+                self._rescan_at = 0.0  # a folder is new or back: walk it
+            self._watcher.watch(there)
+        self._pending |= self._watcher.take()
+        offline = [f for f in folders if f not in there]
+        self._publisher.set(watching=there, offline=offline, pending=len(self._pending))
+        if self._paused(settings):
+            self._publisher.set(state=State.PAUSED, detail="on battery power")
+            self._sleep(TICK)
+            return
+        if time.monotonic() >= self._rescan_at:
+            roots, reason = there, Reason.RESCAN
+        elif self._pending:
+            roots, reason = roots_for(self._pending, there), Reason.CHANGES
+        else:
+            if self._publisher.progress.state is not State.FAILED:
+                self._publisher.set(state=State.IDLE, detail=None, run=None)
+            self._sleep(TICK)
+            return
+        taken, self._pending = self._pending, set()
+        outcome = self._index_now(roots, reason)
+        if outcome is None:  # the library was busy, or the node stops: keep what was asked
+            self._pending |= taken
+            self._sleep(RETRY)
+        elif reason is Reason.RESCAN or outcome is False:
+            self._rescan_at = time.monotonic() + settings.node.rescan_seconds
+            self._publisher.set(next_rescan=_at(settings.node.rescan_seconds))
 
     def _index_now(self, roots: Sequence[str], reason: Reason) -> bool | None:
         """One run; True when it finished, False when it failed, None when the library was busy
@@ -134,7 +138,7 @@ class Keeper:
             log.error("indexing failed: %s", exc)
             self._publisher.set(state=State.FAILED, detail=str(exc), run=None)
             return False
-        except Exception as exc:  # a bug must not end the node; it is logged with its trace
+        except Exception as exc:  # a bug: logged with its trace, and the node goes on
             log.exception("indexing failed")
             self._publisher.set(state=State.FAILED, detail=f"internal error: {exc}", run=None)
             return False

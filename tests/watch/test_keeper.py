@@ -38,6 +38,7 @@ class Indexer:
     files: int = 3
     pace: float = 0.0  # seconds per photo
     busy: int = 0  # refuse this many runs first, as a library written elsewhere does
+    broken: int = 0  # then fail this many with a bug
     runs: list[list[str]] = field(default_factory=list)
     finished: int = 0
     gate: threading.Event = field(default_factory=threading.Event)
@@ -49,6 +50,9 @@ class Indexer:
         if self.busy:
             self.busy -= 1
             raise LibraryBusy("the library is being written by pid 1; wait for it to finish")
+        if self.broken:
+            self.broken -= 1
+            raise RuntimeError("a bug")
         reporter.start(self.files)
         try:
             for _ in range(self.files):
@@ -212,3 +216,17 @@ def test_an_empty_folder_is_offline_and_never_walked(
     (library / "b.jpg").write_bytes(b"y")
     wait_for("a run for the change", lambda: indexer.finished == 2)
     assert all(str(mount_point) not in run for run in indexer.runs)
+
+
+def test_a_failing_run_is_reported_and_the_node_goes_on(
+    home: Home, library: Path, running: Callable[..., Keeper]
+) -> None:
+    indexer = Indexer(broken=1)
+    indexer.gate.set()
+    running(indexer)
+    wait_for("the failure published", lambda: published(home).get("state") == "failed")
+    assert published(home)["detail"] == "internal error: a bug"
+    (library / "b.jpg").write_bytes(b"y")
+    wait_for("the next change indexed", lambda: indexer.finished == 1)
+    assert indexer.runs[-1] == [str(library / "b.jpg")]
+    wait_for("idle again", lambda: published(home).get("state") == "idle")
