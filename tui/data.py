@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from node import status
-from node.indexer import IndexOptions
+from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
 from node.people import edits

@@ -1,6 +1,6 @@
 """The node's indexing: the library's folders stay indexed while the node runs.
 
-One thread does all the indexing, at low priority, through `node.indexer.index` (the entry
+One thread does all the indexing, at low priority, through `node.index.run.index` (the entry
 point every index run uses), in a loop:
 
 - at start, and every `node.rescan_seconds`, a rescan: index every library folder that is
@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 
 from node import config
 from node.folders import chosen_folders, online
-from node.indexer import IndexOptions, Summary, index
-from node.library.store import Library, LibraryBusy
+from node.index.run import IndexOptions, Summary, index
+from node.library.store import LibraryBusy
 from node.settings import Home
 from node.watch.changes import Watcher, roots_for
 from node.watch.power import Power, platform_power
@@ -128,7 +128,9 @@ class Keeper:
             return True
         reporter = RunReporter(self._publisher, reason, self._between)
         try:
-            summary = self._index(roots, self.home, self._options(), reporter)
+            summary = self._index(
+                roots, self.home, IndexOptions(), reporter
+            )  # the library's embedder
         except Stopping:
             return None
         except LibraryBusy as exc:
@@ -185,12 +187,6 @@ class Keeper:
             except config.ConfigError as exc:
                 log.error("%s; keeping the settings read before", exc)
         return self._settings
-
-    def _options(self) -> IndexOptions:
-        """Index with the library's own embedder (a new library gets the default)."""
-        if (self.home.library / "library.json").exists():
-            return IndexOptions(embedder=Library.open(self.home.library).embedder)
-        return IndexOptions()
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)

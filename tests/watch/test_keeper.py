@@ -1,5 +1,5 @@
 """The node's indexing loop (`node.watch.keeper.Keeper`) with the indexer behind its seam: a
-twin that records each run and reports progress the way `node.indexer.index` does. The real
+twin that records each run and reports progress the way `node.index.run.index` does. The real
 watcher, settings file and progress file are used; `tests/integration/test_always_on.py` runs
 the whole thing in a real node."""
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from node import config
-from node.indexer import IndexOptions, Summary
+from node.index.run import IndexOptions, Summary
 from node.library.store import LibraryBusy
 from node.settings import Home
 from node.watch import keeper, progress
