@@ -19,23 +19,33 @@ import resource
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.invites import InviteBook
+from node.family.keys import PLAIN_WARNING, Protection
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
+from node.peer.connections import ConnectionCap
 from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
+from node.peer.renewal import AdminService, Renewer
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
+from node.people.state import read_state
 from node.settings import Home
 from node.watch.keeper import Keeper
+from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
 
@@ -47,6 +57,8 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
     index: bool = True  # keep the library's folders indexed (`node.watch`)
 
 
@@ -61,25 +73,48 @@ class NodeState:
 
 
 def run(home: Home, options: NodeOptions) -> int:
+    """Run the node until SIGTERM or SIGINT. The family side starts again whenever this
+    device's identity files change (a renewed certificate, a restored CA key, a family just
+    created or joined); the indexing starts once and runs through those restarts, since
+    nothing in it depends on the identity and a restart would abort a run in progress."""
     home.ensure()
-    with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+    with _exclusive(home.node_lock), contextlib.ExitStack() as node:
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        with contextlib.ExitStack() as cleanup:
-            _start(home, options, cleanup)
-            log.info("node running; stop with SIGTERM or Ctrl-C")
-            while not stop.wait(0.5):
-                pass
-            log.info("stopping")
+        if options.index:
+            _keep_indexed(home, node)
+        while not stop.is_set():
+            with contextlib.ExitStack() as cleanup:
+                started = identity_files.stamp(home.identity)
+                options = _start(home, options, cleanup)
+                log.info("node running; stop with SIGTERM or Ctrl-C")
+                while not stop.wait(0.5):
+                    if identity_files.stamp(home.identity) != started:
+                        log.info(
+                            "this device's identity changed (a family created or joined, a "
+                            "renewed certificate, a restored CA key): restarting the listeners "
+                            "with it"
+                        )
+                        break
+                else:
+                    log.info("stopping")
         # Stopped cleanly. Python restores default handlers as it exits, and a repeated signal
         # arriving then would kill the process; ignoring them keeps the exit status 0.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_IGN)
     log.info("stopped")
     return 0
+
+
+def _keep_indexed(home: Home, node: contextlib.ExitStack) -> None:
+    """Start the library's indexing (`node.watch`) for the life of the node."""
+    keeper = Keeper(home)
+    keeper.start()
+    node.callback(keeper.stop)
+    log.info("keeping the library's folders indexed")
 
 
 def running_node(home: Home) -> NodeState | None:
@@ -93,18 +128,17 @@ def running_node(home: Home) -> NodeState | None:
     return NodeState(state["pid"], tuple(state["hosts"]), state["port"], state["pairing_port"])
 
 
-def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
-    if options.index:
-        keeper = Keeper(home)
-        keeper.start()
-        cleanup.callback(keeper.stop)
-        log.info("keeping the library's folders indexed")
+def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
+    """Start everything that speaks to the family; the options to start again with, on the
+    ports now bound. In no family yet, only say the node runs (it indexes all the same)."""
     if not identity_files.exists(home.identity):
         log.info("in no family yet: not serving peers (`roost family create` or `join`)")
         _publish(home, [], None, None, cleanup)
-        return
+        return options
     device = Device.load(home)
     identity, revocations, directory = device.identity, device.revocations, device.directory
+    if identity.protection is Protection.PLAIN:
+        log.warning(PLAIN_WARNING)
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -113,7 +147,13 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+        AdminService(identity),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
@@ -125,6 +165,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         pairing_server, pairing_port = serve_pairing(pair_listen, identity, service)
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
+    cap = ConnectionCap(p for p in (port, pairing_port) if p is not None)
+    cap.start()
+    cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
     client = device.client()
     dialer = Dialer(
@@ -147,7 +190,13 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(dialer.stop)
     syncer.start()
     cleanup.callback(syncer.stop)
+    renewer = Renewer(identity, client, directory, revocations)
+    _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
+    threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
+    _federate(home, options, device, greeter, cleanup)
     _publish(home, hosts, port, pairing_port, cleanup)
+    bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
+    return replace(options, listen=join(host, port), pair_listen=bound_pairing)
 
 
 def _publish(
@@ -157,10 +206,61 @@ def _publish(
     pairing_port: int | None,
     cleanup: contextlib.ExitStack,
 ) -> None:
-    """Write node.json (removed when the node stops): the node is up, and where it listens."""
+    """Write node.json (removed when the node stops or restarts): the node is up, and where it
+    listens."""
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
+
+
+def _every(
+    seconds: float, job: Callable[[], object], name: str, cleanup: contextlib.ExitStack
+) -> None:
+    """Run `job` every `seconds` in a thread until `cleanup` closes; failures are logged."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(seconds):
+            try:
+                job()
+            except Exception:  # the node must outlive any one failed attempt
+                log.exception("%s failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    cleanup.callback(thread.join)
+    cleanup.callback(stopped.set)
+
+
+def _open_library(device: Device) -> None:
+    """Open the index now, in the background: the database library takes seconds to import,
+    and the first family search should not wait for it."""
+    if device.home.library.exists():
+        try:
+            read_state(device.library)
+        except RoostError as exc:
+            log.warning("the library cannot be opened: %s", exc)
+
+
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    device: Device,
+    greeter: Greeter,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, device.directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, device.identity, device.revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
 
 
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
@@ -171,7 +271,7 @@ def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     )
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

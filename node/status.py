@@ -29,12 +29,14 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3
 
 
 @dataclass(frozen=True)
-class Device:
+class FamilyDevice:
     id: str
     name: str
     last_seen: datetime | None
     addresses: tuple[str, ...]
     revoked: bool
+    sync: Heard | None = None  # the last label sync with it
+    search: Heard | None = None  # the last search it was asked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,15 +44,16 @@ class Device:
             "name": self.name,
             "last_seen": None if self.last_seen is None else self.last_seen.isoformat(),
             "revoked": self.revoked,
+            "last_sync": _heard(self.sync),
         }
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    this_device: Device
+    this_device: FamilyDevice
     is_admin: bool
-    others: list[Device]  # by name
+    others: list[FamilyDevice]  # by name
 
 
 @dataclass(frozen=True)
@@ -86,25 +89,29 @@ class Node:
 
 
 def family(home: Home) -> Family | None:
-    """This device's family and the other devices it knows, or None in no family yet."""
+    """This device's family and the other devices it knows, with what was last heard from each
+    over sync and search; None in no family yet."""
     if not identity_files.exists(home.identity):
         return None
     identity = identity_files.load(home.identity)
     revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
     revoked = revocations.current()
     known = Directory(home.devices).all()
+    heard = PeerStatus(home.peer_status).all()
     others = [
-        Device(
+        FamilyDevice(
             record.id,
             record.name,
             record.last_seen,
             record.addresses,
             revoked is not None and revoked.revokes(record.id),
+            heard.get(record.id, {}).get(Exchange.SYNC),
+            heard.get(record.id, {}).get(Exchange.SEARCH),
         )
         for record in sorted(known.values(), key=lambda r: (r.name.casefold(), r.id))
         if record.id != identity.device_id
     ]
-    this = Device(identity.device_id, identity.name, None, (), False)
+    this = FamilyDevice(identity.device_id, identity.name, None, (), False)
     return Family(identity.family_name, this, identity.is_admin, others)
 
 
@@ -135,7 +142,6 @@ def report(home: Home) -> dict[str, Any]:
         counts = vars(Counts.of(library, read_state(library)))
     running = node(home)
     known = family(home)
-    heard = PeerStatus(home.peer_status).all()
     return {
         "home": str(home.root),
         "config": str(home.config_file),
@@ -151,15 +157,12 @@ def report(home: Home) -> dict[str, Any]:
         else {
             "name": known.name,
             "this_device": known.this_device.id,
-            "devices": [
-                {**d.to_json(), "last_sync": _last(heard.get(d.id, {}).get(Exchange.SYNC))}
-                for d in known.others
-            ],
+            "devices": [d.to_json() for d in known.others],
         },
     }
 
 
-def _last(heard: Heard | None) -> dict[str, Any] | None:
+def _heard(heard: Heard | None) -> dict[str, Any] | None:
     return (
         None
         if heard is None

@@ -17,17 +17,23 @@ from pathlib import Path
 from PIL import Image
 
 from node import status
+from node.family import FamilyError
 from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
+from node.peer.device import Device
+from node.peer.originals import fetch
+from node.peer.status import Exchange, PeerStatus
 from node.people import edits
 from node.people.clusters import clusters_table
 from node.people.events import EVENTS
 from node.people.state import State, read_state
 from node.places import places_of
-from node.search.run import Answer, parse, search
+from node.search.family import FamilyAnswer, FamilyHit, search_family
+from node.search.run import parse
 from node.settings import Home
 from node.status import Family
+from protocol.labels import Labels
 
 Edit = Callable[[Library], edits.Change]
 
@@ -46,6 +52,16 @@ class Overview:
     writer: str | None  # who holds the index lock, when someone other than the node does
     devices: int | None  # other family devices known; None: no family yet
     indexing: str | None = None  # what the running node's indexing is doing, in a few words
+
+
+@dataclass(frozen=True)
+class FamilyModel:
+    """The family face model this device scores with, for the people and devices screens."""
+
+    version: int
+    round: int
+    participants: int
+    people: frozenset[str]  # live subject ids it recognises by prototype
 
 
 @dataclass(frozen=True)
@@ -100,10 +116,28 @@ class Roost:
 
     # -- photos and search ---------------------------------------------------------------------
 
-    def search(self, text: str) -> Answer:
-        state = self.state()
-        query = parse(self.library, text, self.now(), state)
-        return search(self.library, query, state=state)
+    def search(self, text: str) -> FamilyAnswer:
+        """This device and every family device that answers in time, as `roost search`."""
+        query = parse(self.library, text, self.now(), self.state())
+        answer = search_family(self.library, query, self._device())
+        if len(answer.devices) > 1:
+            asked = {d.id: d.error for d in answer.devices[1:]}
+            PeerStatus(self.home.peer_status).record(Exchange.SEARCH, asked)
+        return answer
+
+    def fetch(self, hit: FamilyHit, out: Path) -> Path:
+        """Copy a peer's original here (`roost fetch`); PeerError/FamilyError say why not."""
+        device = self._device()
+        peer = next((p for p in device.peers() if p.id == hit.device_id), None) if device else None
+        if device is None or peer is None:
+            raise FamilyError(f"{hit.device} is not a reachable family device")
+        return fetch(device, peer, hit.media, out).path
+
+    def _device(self) -> Device | None:
+        try:
+            return Device.load(self.home)
+        except FamilyError:
+            return None
 
     def media_of(self, path: str) -> str | None:
         """The content hash of an indexed file (what the photo screen shows) or None."""
@@ -173,6 +207,19 @@ class Roost:
             devices=None if family is None else len(family.others),
             indexing=indexing,
         )
+
+    def family_model(self, labels: Labels) -> FamilyModel | None:
+        """The current family model (its people as `labels` name them now), or None while
+        this device uses the distance rules."""
+        from node.model.store import ModelStore
+
+        model = ModelStore(self.library.root).current()
+        if model is None:
+            return None
+        people = frozenset(
+            live for subject in model.known() if (live := labels.resolve(subject)) is not None
+        )
+        return FamilyModel(model.version, model.round, len(model.participants), people)
 
     def family(self) -> Family | None:
         return status.family(self.home)

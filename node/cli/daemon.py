@@ -57,6 +57,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start.add_argument(
         "--no-index", action="store_true", help="serve only: leave the library's folders alone"
     )
+    start.add_argument(
+        "--coordinator",
+        metavar="HOST:PORT",
+        help="the family coordinator's address, where the family cannot announce it",
+    )
+    start.add_argument(
+        "--two-device-consent",
+        action="store_true",
+        help="also take part in rounds of only two devices, where the coordinator can read "
+        "this device's contribution (no secure aggregation)",
+    )
     start.set_defaults(run=run_start)
 
     install = commands.add_parser(
@@ -83,6 +94,8 @@ def run_start(args: argparse.Namespace, home: Home) -> int:
         discovery=not args.no_discovery,
         peers=tuple(args.peer),
         hello_interval=args.hello_interval,
+        coordinator=args.coordinator,
+        two_device_consent=args.two_device_consent,
         index=not args.no_index,
     )
     return daemon.run(home, options)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from node.library.store import Library
 from node.people.events import EventLog, new_subject_id
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
-from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
 from protocol.errors import RoostError
 from protocol.labels import Edit, Kind, Labels, Op, Subject, fold, name_problem
