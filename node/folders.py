@@ -104,12 +104,12 @@ def add(home: Home, paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     return added
 
 
-def remove(home: Home, path: str | os.PathLike[str]) -> int:
+def remove(home: Home, path: str | os.PathLike[str], *, wait: bool = False) -> int:
     """Forget a folder and its photos (labels are kept); return how many files left the index.
 
-    It takes the index lock (refused while an index run writes), drops the folder's files, then
-    the folder from the settings, so a kill in between leaves the folder remembered: running
-    the command again finishes it."""
+    It takes the index lock (refused while an index run writes, or with `wait` waiting for the
+    run to end), drops the folder's files, then the folder from the settings, so a kill in
+    between leaves the folder remembered: running the command again finishes it."""
     folder = _absolute(path)
     remembered = config.load(home.config_file).library.folders
     if folder not in remembered:
@@ -118,7 +118,7 @@ def remove(home: Home, path: str | os.PathLike[str]) -> int:
     others = [f for f in remembered if f != folder]
     gone = 0
     if (home.library / "library.json").exists():
-        with write_lock(home.library_lock):
+        with write_lock(home.library_lock, wait=wait):
             library = Library.open(home.library)
             paths = [
                 p

@@ -8,6 +8,7 @@ import tomli_w
 
 from node import config, folders
 from node.cli.common import print_json
+from node.cli.library import say_who_writes
 from node.folders import online
 from node.settings import Home
 
@@ -64,7 +65,8 @@ def run_add(args: argparse.Namespace, home: Home) -> int:
 
 
 def run_remove(args: argparse.Namespace, home: Home) -> int:
-    gone = folders.remove(home, args.path)
+    say_who_writes(home)
+    gone = folders.remove(home, args.path, wait=True)
     print(f"removed {args.path}; {gone} files left the index (labels are kept)")
     return 0
 

@@ -423,11 +423,13 @@ class Batch:
         return len(self.photos) + len(self.markers) + len(self.files)
 
 
-def write_lock(lock_file: Path) -> AbstractContextManager[None]:
-    """One index writer per library: a second indexer on the same home fails fast instead of
-    racing. Label edits do not take it (see `Library.labels_lock`)."""
+def write_lock(lock_file: Path, *, wait: bool = False) -> AbstractContextManager[None]:
+    """One index writer per library: a second one fails fast instead of racing, or, with
+    `wait`, waits for the first to finish (a foreground `roost index` while the node indexes).
+    Label edits do not take it (see `Library.labels_lock`)."""
     return hold(
         lock_file,
+        wait=wait,
         refuse=lambda who: LibraryBusy(
             f"the library is being written by {who}; wait for it to finish"
         ),

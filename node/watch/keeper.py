@@ -13,6 +13,10 @@ point every index run uses), in a loop:
 - when another process writes the library (a foreground `roost index`), it waits and tries
   again; the changes it had are kept.
 
+The keeper owns one set of loaded models (`node.index.models.Models`) for the node's life and
+hands it to every run, so a photo arriving after the first run costs its faces, not a reload of
+the detector and the embedder.
+
 Settings are reread when their file changes, so `roost folders add` takes effect at once.
 A run is stopped between two photos when the node stops; what it committed stays.
 """
@@ -27,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 from node import config
 from node.folders import chosen_folders, online
+from node.index.models import Models
 from node.index.run import IndexOptions, Summary, index
 from node.library.store import LibraryBusy
 from node.settings import Home
@@ -42,7 +47,7 @@ TICK = 1.0  # seconds between looks at the settings, the folders and the power s
 RETRY = 5.0  # seconds before trying again when another process writes the library
 BATTERY_CHECK = 10.0  # seconds between looks at the power supply during a run
 
-Indexer = Callable[[Sequence[str], Home, IndexOptions, RunReporter], Summary]
+Indexer = Callable[[Sequence[str], Home, IndexOptions, RunReporter, Models], Summary]
 
 
 class Stopping(Exception):
@@ -54,6 +59,7 @@ class Keeper:
         self.home = home
         self._power = power or platform_power()
         self._index = indexer
+        self._models = Models()  # loaded by the first run that needs them, kept for the rest
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._watcher = Watcher(self._wake)
@@ -128,9 +134,8 @@ class Keeper:
             return True
         reporter = RunReporter(self._publisher, reason, self._between)
         try:
-            summary = self._index(
-                roots, self.home, IndexOptions(), reporter
-            )  # the library's embedder
+            # IndexOptions(): the library's own embedder, the default model settings
+            summary = self._index(roots, self.home, IndexOptions(), reporter, self._models)
         except Stopping:
             return None
         except LibraryBusy as exc:
@@ -148,6 +153,8 @@ class Keeper:
             "indexed %s: %d new, %d moved or duplicate, %d removed, %d failed",
             reason, summary.indexed, summary.relinked, summary.removed, len(summary.failed),
         )  # fmt: skip
+        if summary.models_loaded:
+            log.info("loaded %s, kept for later runs", ", ".join(summary.models_loaded))
         last = {"finished": _at(0), "reason": reason.value, "summary": summary.to_json()}
         self._publisher.set(state=State.IDLE, detail=None, run=None, last=last)
         return True

@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from node import config
+from node.daemon import NodeState, running_node
 from node.files import holder
 from node.library.store import Library
 from node.people import edits
@@ -27,7 +28,7 @@ from node.settings import Home
 from node.watch import progress
 from tests.albums import Album, copy_home
 from tests.albums import album as album  # the session-wide album fixture
-from tests.conftest import REPO, TESTDATA, roost_json
+from tests.conftest import REPO, TESTDATA, roost, roost_json
 from tests.index.library_rows import KEYS, assert_same_rows, table_rows
 from tests.integration.nodes import Node, wait_for
 from tui.data import Roost
@@ -36,6 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.models]
 
 INDEXED = 300.0  # seconds to wait for a few photos on a loaded 2-core machine (models load)
 FRANK, STRANGER = "faces/id06/img30.jpg", "faces/id07/img35.jpg"  # two look-alikes
+NO_NODE = NodeState(0, (), None, None)
 PHOTOS = 240  # of lfw_dev: enough that the run outlasts every edit (on 2 cores, by minutes)
 
 
@@ -138,6 +140,17 @@ def test_the_node_keeps_its_folders_indexed(tmp_path: Path, nodes: list[Node]) -
     usb.rmdir()
     (tmp_path / "usb" / "elsewhere").rename(usb)
 
+    # A family created meanwhile: the node starts serving its peers, and its indexing, started
+    # once, goes on through that restart with the models its first run loaded.
+    roost_json("family", "create", "The Smiths", home=home)
+    wait_for("the family listeners", lambda: (running_node(Home(home)) or NO_NODE).port)
+    shutil.copy2(TESTDATA / "faces" / "id03" / "img3.jpg", pictures / "family.jpg")
+    wait_for("a photo after the restart", lambda: str(pictures / "family.jpg") in known(home))
+    log = node.log()
+    assert "restarting the listeners" in log
+    assert log.count("keeping the library's folders indexed") == 1
+    assert log.count("kept for later runs") == 1, "one model load for the node's life"
+
     # Stopped, a photo added, started again: the first rescan finds it.
     assert node.stop() == 0
     shutil.copy2(TESTDATA / "faces" / "id01" / "img26.jpg", pictures / "new.jpg")
@@ -151,8 +164,9 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
 ) -> None:
     """Names, a confirmation and an undo, from the CLI and through the TUI's adapter, while the
     node indexes new photos: each goes through during the run and is in the log after it,
-    and the index is what a clean run makes. A name given during that clean run (a foreground
-    `roost index`) goes through as well."""
+    and the index is what a clean run makes. A foreground `roost index` started during the
+    node's run waits for it; a name given during that clean run (a foreground `roost index`)
+    goes through as well."""
     home = copy_home(album, tmp_path / "home")
     large = tmp_path / "large"
     large.mkdir()
@@ -170,19 +184,24 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
     wait_for("the node indexing the large folder", in_run, INDEXED)
     frank, stranger = album.face_of(FRANK, home), album.face_of(STRANGER, home)
     alice = read_clusters(Library.open(home / "library"))[album.face_of("faces/id00/img1.jpg")]
-    roost = Roost(Home(home))
+    tui = Roost(Home(home))
 
     roost_json("name", frank, "Frank", home=home)
     assert holder(index_lock) == writing, "the run ended before the edits: use more photos"
-    confirmed = roost.edit(lambda library: edits.confirm(library, [stranger]))[0]
+    confirmed = tui.edit(lambda library: edits.confirm(library, [stranger]))[0]
     assert [row.status for row in confirmed.faces] == ["confirmed"]
     assert holder(index_lock) == writing
     roost_json("name", str(alice), "Alice", home=home)
     assert holder(index_lock) == writing
-    undone = roost.edit(lambda library: edits.undo(library, confirmed.events))[0]
+    undone = tui.edit(lambda library: edits.undo(library, confirmed.events))[0]
     assert [row.status for row in undone.faces if row.face == stranger] != ["confirmed"]
     assert holder(index_lock) == writing, "the run ended before the edits: use more photos"
 
+    # A foreground `roost index` meanwhile waits for the node's run, then finds it all done.
+    foreground = roost("index", large, "--json", home=home, timeout=1200)
+    assert f"the node (pid {node.process.pid}) is indexing this library" in foreground.stderr
+    ran = json.loads(foreground.stdout)
+    assert (ran["indexed"], ran["unchanged"], ran["models_loaded"]) == (0, PHOTOS, [])
     wait_for("the run to end", lambda: holder(index_lock) is None, 1200)
     wait_for("the node idle", lambda: published(home).get("state") == "idle")
     assert node.stop() == 0

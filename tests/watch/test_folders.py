@@ -3,6 +3,7 @@ labels), and the platform's defaults on a fresh machine."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from node import config, folders
+from node.files import hold
 from node.folders import FolderError, NoFolders
-from node.library.store import Library
+from node.library.store import Library, write_lock
 from node.people.state import read_state
 from node.settings import Home
 from tests.albums import Album, copy_home
@@ -128,3 +130,27 @@ def test_roost_index_leaves_out_folders_that_are_offline(tmp_path: Path) -> None
     assert note is not None and f"missing or empty (a drive not mounted?): {mount_point}" in note
     assert folders.online(str(photos)) and not folders.online(str(mount_point))
     assert not folders.online(str(tmp_path / "nowhere"))
+
+
+def test_roost_index_waits_for_the_run_in_progress(tmp_path: Path) -> None:
+    """A foreground `roost index` while the node's indexing holds the index lock waits for that
+    run to end, saying so, and then does its own (here: a folder with nothing to index)."""
+    home, folder = Home(tmp_path / "home"), tmp_path / "Pictures"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a photo")
+    home.ensure()
+    # What a running node holds during one of its runs: its node lock and the index lock.
+    with hold(home.node_lock), write_lock(home.library_lock):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "node.cli", "--home", str(home.root), "index", str(folder),
+             "--json"],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert run.stderr is not None
+        said = [run.stderr.readline() for _ in range(2)]  # the folder added, then the wait
+        assert f"the node (pid {os.getpid()}) is indexing this library; waiting" in said[1]
+        assert run.poll() is None, "it waits instead of refusing"
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert (json.loads(out)["seen"], json.loads(out)["indexed"]) == (1, 0)
+    assert str(folder) in folders.library_folders(home).folders

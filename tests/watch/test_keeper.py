@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from node import config
+from node.index.models import Models
 from node.index.run import IndexOptions, Summary
 from node.library.store import LibraryBusy
 from node.settings import Home
@@ -40,13 +41,20 @@ class Indexer:
     busy: int = 0  # refuse this many runs first, as a library written elsewhere does
     broken: int = 0  # then fail this many with a bug
     runs: list[list[str]] = field(default_factory=list)
+    models: list[Models] = field(default_factory=list)  # the set each run was handed
     finished: int = 0
     gate: threading.Event = field(default_factory=threading.Event)
 
     def __call__(
-        self, roots: Sequence[str], home: Home, options: IndexOptions, reporter: RunReporter
+        self,
+        roots: Sequence[str],
+        home: Home,
+        options: IndexOptions,
+        reporter: RunReporter,
+        models: Models,
     ) -> Summary:
         self.runs.append(list(roots))
+        self.models.append(models)
         if self.busy:
             self.busy -= 1
             raise LibraryBusy("the library is being written by pid 1; wait for it to finish")
@@ -126,6 +134,8 @@ def test_it_rescans_at_start_then_indexes_what_changes(
     (library / "b.jpg").write_bytes(b"y")
     wait_for("a run for the change", lambda: indexer.finished == 2)
     assert indexer.runs[1] == [str(library / "b.jpg")]
+    first, second = indexer.models
+    assert first is second, "every run shares the keeper's loaded models"
 
 
 def test_on_battery_it_waits_and_goes_on_with_mains_power(
