@@ -31,6 +31,9 @@ from node.media.decode import Decoded, DecodeError, decode
 from node.media.scan import Found, Problem, scan
 from node.progress import Reporter
 from node.settings import Home
+from node.video.analyse import VideoRecord, analyse
+from node.video.index import is_video, media_record, prune_videos
+from node.video.store import write_videos
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Summary:
     faces: int = 0
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # indexed, but limited (a long video)
     models_loaded: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -69,6 +73,7 @@ class Summary:
             "faces": self.faces,
             "skipped": [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
+            "notes": [vars(p) for p in self.notes],
             "models_loaded": self.models_loaded,
         }
 
@@ -130,6 +135,7 @@ class _Run:
         self.known = library.known_files()
         self.processed = library.processed_hashes()
         self.batch: list[PhotoRecord] = []
+        self.videos: list[tuple[str, VideoRecord]] = []
         self.links: list[FileRecord] = []
 
     def run(self, roots: Sequence[str | os.PathLike[str]]) -> Summary:
@@ -155,7 +161,7 @@ class _Run:
         ]
         self.library.forget_paths(gone)
         s.removed = len(gone)
-        dropped = self.library.drop_orphans()
+        dropped = self.library.drop_orphans() + prune_videos(self.library)
         if s.indexed or s.relinked or s.removed or dropped:
             self.library.compact()
         derive(self.library)
@@ -188,7 +194,7 @@ class _Run:
             digest = content_hash(f.path)
         except OSError as exc:
             return _Prepared(f, problem=f"cannot read: {exc.strerror or exc}")
-        if digest in self.processed:
+        if digest in self.processed or is_video(f.path):  # a video decodes as it is analysed
             return _Prepared(f, hash=digest)
         try:
             decoded = decode(
@@ -201,15 +207,24 @@ class _Run:
     def _consume(self, item: _Prepared) -> int:
         """Process one prepared file; return the number of faces it added."""
         f, faces = item.found, 0
-        if item.hash is None or (item.decoded is None and item.hash not in self.processed):
+        video = is_video(f.path)
+        if item.hash is None or (
+            item.decoded is None and item.hash not in self.processed and not video
+        ):
             self.summary.failed.append(Problem(f.path, item.problem or "unreadable"))
             return 0
         if item.hash in self.processed:  # moved, copied, or a duplicate earlier in this run
             self.summary.relinked += 1
         else:
-            assert item.decoded is not None
             try:
-                record = self._analyse(item.hash, item.decoded, f)
+                if video:
+                    record = self._analyse_video(item.hash, f)
+                else:
+                    assert item.decoded is not None
+                    record = self._analyse(item.hash, item.decoded, f)
+            except DecodeError as exc:  # a video is decoded here, not ahead
+                self.summary.failed.append(Problem(f.path, str(exc)))
+                return 0
             except (RuntimeError, ValueError, TypeError) as exc:  # one photo must not end a run
                 self.summary.failed.append(Problem(f.path, f"face analysis failed: {exc}"))
                 return 0
@@ -259,10 +274,17 @@ class _Run:
             faces=faces,
         )
 
+    def _analyse_video(self, digest: str, f: Found) -> PhotoRecord:
+        video = analyse(Path(f.path), self.models)
+        self.videos.append((digest, video))
+        self.summary.notes += [Problem(f.path, note) for note in video.notes]
+        return media_record(digest, video, f.mtime_ns, self.options.embedder)
+
     def _commit(self) -> None:
+        write_videos(self.library, self.videos)  # before the media rows that mark them done
         if self.batch or self.links:
             self.library.write(self.batch, self.links)
-            self.batch, self.links = [], []
+        self.batch, self.videos, self.links = [], [], []
 
 
 def _scaled(values: Iterable[float], factor: float) -> tuple[float, ...]:

@@ -13,6 +13,8 @@ from node.cli.library import _positive
 from node.library.store import Library
 from node.search.run import Answer, parse, search
 from node.settings import Home
+from node.video.store import MediaKind
+from node.video.timeline import clock
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +49,11 @@ def _print(answer: Answer) -> None:
         people = ", ".join(hit.people) or "-"
         print(f"  {hit.taken_at[:10]}  {hit.path}")
         print(f"              {people}; {hit.place or 'no place'}; score {hit.score:.2f}")
+        if hit.kind is MediaKind.VIDEO and hit.duration is not None:
+            where = "; ".join(
+                f"{clock(s.start)}–{clock(s.end)} {', '.join(s.people)}" for s in hit.spans
+            )
+            print(f"              video {clock(hit.duration)}" + (f": {where}" if where else ""))
     shown = len(answer.hits)
     if answer.total > shown:
         print(f"{shown} of {answer.total} photos shown; --limit shows more")

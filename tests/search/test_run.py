@@ -175,8 +175,11 @@ def test_the_answer_as_json(library: Library) -> None:
     assert answer["query"]["subjects"] == ["Alice"]
     assert answer["query"]["taken"]["start"] == "2019-01-01"
     (hit,) = answer["hits"]
-    assert set(hit) == {"path", "device", "taken_at", "place", "people", "score"}
+    assert set(hit) == {
+        "path", "device", "taken_at", "place", "people", "score", "kind", "duration", "spans"
+    }  # fmt: skip
     assert hit["people"] == ["Alice"] and hit["taken_at"].startswith("2019-07-20")
+    assert (hit["kind"], hit["duration"], hit["spans"]) == ("photo", None, [])
 
 
 def test_limit_keeps_the_best(library: Library) -> None:
