@@ -30,6 +30,9 @@ from node.people.state import State, read_state
 from node.places import places_of
 from node.search.run import Answer, parse, search
 from node.settings import Home
+from node.video.index import is_video
+from node.video.read import frame_at
+from node.video.store import OnScreen, VideoFacts, tracks_of, videos_of
 
 Edit = Callable[[Library], edits.Change]
 
@@ -73,6 +76,7 @@ class PhotoFace:
     name: str | None  # who the face is (confirmed or assigned by Roost)
     suggested: str | None  # who it may be, waiting for an answer
     thumbnail: bytes
+    on_screen: OnScreen | None = None  # a video's face track: when it is on screen
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Photo:
     taken_at: str
     place: str | None
     faces: list[PhotoFace]
+    video: VideoFacts | None = None  # a video's duration, poster frame, …
 
 
 class Roost:
@@ -137,6 +142,8 @@ class Roost:
         state = self.state()
         rows = self.library.faces_of(media_hash, ["box", "thumbnail"])
         names = state.names_of([row["id"] for row in rows])
+        video = videos_of(self.library, [media_hash]).get(media_hash)
+        tracks = tracks_of(self.library, [row["id"] for row in rows]) if video else {}
         subjects = state.labels.subjects
         asked = {
             row.face: subjects[row.subject].name
@@ -150,6 +157,7 @@ class Roost:
                 names.get(row["id"]),
                 asked.get(row["id"]),
                 row["thumbnail"],
+                tracks.get(row["id"]),
             )
             for row in rows
         ]
@@ -159,12 +167,17 @@ class Roost:
             photo["taken_at"],
             place.label() if place else None,
             faces,
+            video,
         )
 
-    @staticmethod
-    def picture(path: str, side: int) -> Image.Image:
-        """The photo upright, at most `side` pixels long (DecodeError when it cannot be read)."""
-        return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
+    def picture(self, path: str, side: int) -> Image.Image:
+        """The photo upright, at most `side` pixels long; for a video its poster frame, which
+        is all the TUI shows of it (DecodeError when it cannot be read)."""
+        if not is_video(path):
+            return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
+        digest = self.media_of(path)
+        video = videos_of(self.library, [digest]).get(digest) if digest else None
+        return frame_at(Path(path), video.poster if video else 0.0, side)
 
     # -- the node and the family ---------------------------------------------------------------
 

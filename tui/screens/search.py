@@ -1,5 +1,6 @@
 """Search: the query language of `roost search`, answered by the same functions, with the photos
-found as a grid of thumbnails (decoded for the page on screen only)."""
+found as a grid of thumbnails (decoded for the page on screen only). A video is marked ▶ with
+its duration and when the people asked for are on screen; its thumbnail is its poster frame."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from textual.widgets import Input, Static
 from node.media.decode import DecodeError
 from node.search import QueryError
 from node.search.run import Answer, Hit
+from node.video.store import MediaKind
+from node.video.timeline import clock
 from tui.screens.base import RoostScreen, Session
 from tui.screens.photo import PhotoScreen
-from tui.widgets.cards import HitCard
+from tui.widgets.cards import VIDEO_MARK, HitCard
 from tui.widgets.grid import Card, LazyGrid
 from tui.widgets.status import count
 
@@ -59,6 +62,9 @@ class SearchScreen(RoostScreen):
                 hit.place or "no place",
                 ", ".join(hit.people) or "nobody named",
             ]
+            if hit.kind is MediaKind.VIDEO and hit.duration is not None:
+                lines[0] += f"  {VIDEO_MARK} {clock(hit.duration)}"
+                lines.append(" ".join(f"{clock(s.start)}–{clock(s.end)}" for s in hit.spans))
             cards.append(HitCard(hit.path, picture, lines, self.session.image_class))
         return cards
 
