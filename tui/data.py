@@ -33,6 +33,7 @@ from node.settings import Home
 from node.video.index import is_video
 from node.video.read import frame_at
 from node.video.store import OnScreen, VideoFacts, tracks_of, videos_of
+from protocol.labels import Kind
 
 Edit = Callable[[Library], edits.Change]
 
@@ -191,8 +192,8 @@ class Roost:
         return Overview(
             photos=self.library.media.count_rows(),
             faces=self.library.faces.count_rows(),
-            people=kinds.count("person"),
-            pets=kinds.count("pet"),
+            people=kinds.count(Kind.PERSON),
+            pets=kinds.count(Kind.PET),
             clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
             suggestions=len(state.suggestions()),
             node=None if node is None else f":{node.port}",
