@@ -6,13 +6,14 @@ What is known by eye is in tests/video/clips.py: Lin-Manuel Miranda faces the ca
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import roost, roost_json
-from tests.video.clips import CLIP, CUTS, DURATION, LIN_MANUEL
+from tests.video.clips import ALEX, CLIP, CUTS, DURATION, LIN_MANUEL
 from tests.video.homes import VideoLibrary, video_library
 
 __all__ = ["video_library"]
@@ -113,3 +114,21 @@ def test_a_video_face_is_confirmed_or_rejected_like_any_other(
     after = {t["id"]: t for t in _tracks(video_library, home)}
     assert after[suggestion["face"]]["person"] == ("Lin-Manuel" if answer == "confirm" else None)
     assert suggestion["face"] not in [s["face"] for s in roost_json("suggestions", home=home)]
+
+
+def test_a_library_indexed_without_videos_gains_them_alone(tmp_path: Path) -> None:
+    """A library made while videos were skipped: the next run reads only the video, and the
+    photos' rows stay as they were."""
+    folder, home = tmp_path / "media", tmp_path / "home"
+    folder.mkdir()
+    for photo in (LIN_MANUEL, ALEX):
+        shutil.copy(photo, folder / photo.name)
+    roost_json("index", folder, home=home)
+    photos = {p.name: roost_json("show", folder / p.name, home=home) for p in (LIN_MANUEL, ALEX)}
+
+    shutil.copy(CLIP, folder / CLIP.name)
+    gained = roost_json("index", folder, home=home)
+    assert (gained["indexed"], gained["unchanged"], gained["failed"]) == (1, 2, [])
+    assert gained["faces"] == len(roost_json("show", folder / CLIP.name, home=home)["faces"])
+    for name, before in photos.items():
+        assert roost_json("show", folder / name, home=home) == before
