@@ -90,19 +90,21 @@ class VideoRecord:
 
 @dataclass
 class _Best:
-    """A raw track's best sighting so far, with the image it is on."""
+    """A raw track's best sighting: while the track lives, with the image it is on; once it
+    ended, with the descriptor and crop made from that image instead."""
 
     quality: float
     time: float
     detection: Detection
-    image: Image.Image
     sharpness: float
+    image: Image.Image | None
+    vector: np.ndarray | None = None
+    thumbnail: bytes = b""
 
 
 @dataclass
 class _Raw:
     best: _Best | None = None
-    vector: np.ndarray | None = None
     samples: list[int] = field(default_factory=list)
 
 
@@ -172,39 +174,40 @@ class _Analysis:
             sharp = sharpness(sample.image, detection.box)
             score = quality(detection, sharp)
             if raw.best is None or score > raw.best.quality:
-                raw.best = _Best(score, sample.at.time, detection, sample.image, sharp)
+                raw.best = _Best(score, sample.at.time, detection, sharp, sample.image)
         self._embed(ended)
 
     def _embed(self, tracks: Sequence[int]) -> None:
-        """Descriptors of ended raw tracks, from their best sightings; then let the images go."""
-        by_image: dict[int, list[_Raw]] = {}
+        """Descriptor and crop of each ended raw track, from its best sighting (one embedder
+        call per image); then the images go."""
+        by_image: dict[int, tuple[Image.Image, list[_Best]]] = {}
         for track in tracks:
-            raw = self.raw[track]
-            assert raw.best is not None
-            by_image.setdefault(id(raw.best.image), []).append(raw)
-        for group in by_image.values():
-            image = group[0].best.image if group[0].best else None
-            assert image is not None
-            vectors = self.models.embedder.embed(image, [r.best.detection for r in group if r.best])
-            for raw, vector in zip(group, vectors, strict=True):
-                raw.vector = vector
+            best = self.raw[track].best
+            assert best is not None and best.image is not None
+            by_image.setdefault(id(best.image), (best.image, []))[1].append(best)
+        for image, sightings in by_image.values():
+            vectors = self.models.embedder.embed(image, [b.detection for b in sightings])
+            for best, vector in zip(sightings, vectors, strict=True):
+                best.vector = vector
+                best.thumbnail = thumbnail(image, best.detection.box)
+                best.image = None
 
     def finish(self, duration: float, to_original: float) -> list[TrackFace]:
         """The face tracks, boxes in original upright pixels (`to_original` per sampled pixel)."""
         self._embed(self.tracker.finish())
         if not self.raw:
             return []
-        vectors = np.stack([r.vector for r in self.raw if r.vector is not None])
+        bests = [r.best for r in self.raw]
+        vectors = np.stack([b.vector for b in bests if b is not None and b.vector is not None])
+        assert len(vectors) == len(self.raw)
         groups = group_tracks(
             [r.samples for r in self.raw], vectors, self.options.linking.same_person
         )
         faces = []
         for idx, group in enumerate(groups):
-            members = [self.raw[i] for i in group]
-            chosen = max(members, key=lambda r: r.best.quality if r.best else -1.0)
-            best = chosen.best
-            assert best is not None and chosen.vector is not None
-            seen = sorted({s for r in members for s in r.samples})
+            best = max((bests[i] for i in group), key=lambda b: b.quality if b else -1.0)
+            assert best is not None and best.vector is not None
+            seen = sorted({s for i in group for s in self.raw[i].samples})
             faces.append(
                 TrackFace(
                     idx=idx,
@@ -212,15 +215,13 @@ class _Analysis:
                     landmarks=_scaled(best.detection.landmarks, to_original),
                     score=round(best.detection.score, 6),
                     sharpness=best.sharpness,
-                    embedding=chosen.vector,
-                    thumbnail=thumbnail(best.image, best.detection.box),
+                    embedding=best.vector,
+                    thumbnail=best.thumbnail,
                     best_time=round(best.time, 3),
                     spans=tuple(spans(self.moments, seen, duration)),
                     sightings=len(seen),
                 )
             )
-        for raw in self.raw:
-            raw.best = None  # the images can go
         return faces
 
 

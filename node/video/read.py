@@ -67,8 +67,9 @@ class VideoInfo:
 
     format: str  # "MP4", "QuickTime", "3GP", "M4V", "Matroska", "WebM", "AVI"
     codec: str
-    width: int  # coded frame size; see `rotation` for the upright one
-    height: int
+    width: int  # displayed frame size (coded size with non-square pixels widened), before
+    height: int  # the display rotation a frame carries
+    pixel_aspect: float  # displayed width of a coded pixel: 1, or e.g. 8/9 for NTSC DV
     duration: float | None  # seconds, as declared
     fps: float | None
     meta: VideoMeta
@@ -130,11 +131,13 @@ class Video:
                 f"frame, over the limit of {self.limits.max_pixels / 1e6:.0f}"
             )
         rate = stream.average_rate or stream.guessed_rate
+        aspect = _pixel_aspect(stream)
         return VideoInfo(
             format=_format_label(container, self.path),
             codec=str(context.name),
-            width=width,
+            width=max(1, round(width * aspect)),
             height=height,
+            pixel_aspect=aspect,
             duration=_duration(container, stream),
             fps=float(rate) if rate else None,
             meta=read_video_meta(dict(container.metadata), dict(stream.metadata)),
@@ -188,13 +191,15 @@ def frame_at(path: Path, seconds: float, side: int, limits: Limits = Limits()) -
             chosen = frame
         if chosen is None:
             raise VideoError(f"no frame could be decoded at {seconds:.1f} s")
-        return upright(chosen, side)
+        return upright(chosen, side, video.info.pixel_aspect)
 
 
-def upright(frame: VideoFrame, side: int) -> Image.Image:
-    """An RGB image of `frame`, turned as the display matrix says, at most `side` pixels long."""
-    scale = min(1.0, side / max(frame.width, frame.height))
-    width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
+def upright(frame: VideoFrame, side: int, pixel_aspect: float = 1.0) -> Image.Image:
+    """An RGB image of `frame` as it is displayed: non-square pixels widened, turned as the
+    display matrix says, at most `side` pixels long."""
+    shown = frame.width * pixel_aspect
+    scale = min(1.0, side / max(shown, frame.height))
+    width, height = max(2, round(shown * scale)), max(2, round(frame.height * scale))
     pixels = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
     image = Image.fromarray(pixels, "RGB")
     turn = quarter_turns(frame.rotation)
@@ -310,6 +315,16 @@ def _format_label(container: InputContainer, path: Path) -> str:
         with open(path, "rb") as f:
             return "WebM" if b"webm" in f.read(64) else "Matroska"
     return "AVI"
+
+
+def _pixel_aspect(stream: VideoStream) -> float:
+    """The container's pixel aspect ratio, else the codec's, as FFmpeg's players choose; 1
+    when neither says, or when what they say is beyond 4:1 either way (no camera's)."""
+    context = stream.codec_context
+    for ratio in (stream.sample_aspect_ratio, context.sample_aspect_ratio if context else None):
+        if ratio and ratio > 0:
+            return float(ratio) if 0.25 <= ratio <= 4 else 1.0
+    return 1.0
 
 
 def _duration(container: InputContainer, stream: VideoStream) -> float | None:

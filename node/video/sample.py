@@ -127,7 +127,8 @@ class Sampler:
     def _sample(self, frame: VideoFrame, at: Moment) -> Sample:
         if not self.taken:
             self.rotation = quarter_turns(frame.rotation)
-        sample = Sample(self.taken, at, upright(frame, self.sampling.work_side))
+        image = upright(frame, self.sampling.work_side, self.video.info.pixel_aspect)
+        sample = Sample(self.taken, at, image)
         self.taken += 1
         return sample
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -35,11 +36,13 @@ def remux(
     container: str | None = None,
     metadata: Mapping[str, str] | None = None,
     rotation: int | None = None,
+    pixel_aspect: Fraction | None = None,
     slower: int = 1,
     options: Mapping[str, str] | None = None,
 ) -> Path:
     """The clip's video packets in a new file: `metadata` on the container, a display
-    `rotation` (degrees counter-clockwise), each frame shown `slower` times as long."""
+    `rotation` (degrees counter-clockwise), the container's `pixel_aspect` ratio, each frame
+    shown `slower` times as long."""
     with (
         av.open(str(CLIP)) as source,
         av.open(str(target), "w", format=container, options=dict(options or {})) as out,
@@ -49,6 +52,8 @@ def remux(
         out.metadata.update(metadata or {})
         if rotation is not None:
             stream.set_display_rotation(rotation)
+        if pixel_aspect is not None:
+            stream.sample_aspect_ratio = pixel_aspect
         for packet in source.demux(video):
             if packet.dts is None or packet.pts is None:  # the flush packet at the end
                 continue
@@ -92,18 +97,26 @@ def unknown_codec(target: Path) -> Path:
     return target
 
 
+def raw_frames(target: Path, frames: int, pixel_format: str = "yuv420p") -> Path:
+    """The clip's first `frames` frames as uncompressed video (in Matroska or AVI, as
+    `target`'s suffix says)."""
+    with av.open(str(CLIP)) as source, av.open(str(target), "w") as out:
+        stream = out.add_stream("rawvideo", rate=Fraction(30000, 1001))
+        stream.width, stream.height, stream.pix_fmt = 640, 360, pixel_format
+        for n, frame in enumerate(source.decode(video=0)):
+            if n == frames:
+                break
+            raw = frame.reformat(format=pixel_format)
+            raw.pts, raw.time_base = n, Fraction(1001, 30000)  # from 0 in either container
+            for packet in stream.encode(raw):
+                out.mux(packet)
+    return target
+
+
 def absurd_resolution(target: Path, side: int = 16000) -> Path:
     """Eight of the clip's frames as raw video in Matroska, whose header then claims a
     `side` x `side` frame (raw video has no bitstream header to contradict it)."""
-    raw = target.with_suffix(".raw.mkv")
-    with av.open(str(CLIP)) as source, av.open(str(raw), "w") as out:
-        stream = out.add_stream("rawvideo", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
-        for n, frame in enumerate(source.decode(video=0)):
-            if n == 8:
-                break
-            for packet in stream.encode(frame):
-                out.mux(packet)
+    raw = raw_frames(target.with_suffix(".raw.mkv"), 8)
     data = bytearray(raw.read_bytes())
     raw.unlink()
     for element, size in ((b"\xb0", 640), (b"\xba", 360)):  # PixelWidth, PixelHeight

@@ -5,11 +5,12 @@ Every bad file is made from the real clip in the test (tests/video/clips.py)."""
 from __future__ import annotations
 
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from node.video.read import Limits, Video, VideoError
+from node.video.read import Limits, Video, VideoError, upright
 from tests.conftest import TESTDATA
 from tests.video.clips import (
     CLIP,
@@ -50,6 +51,16 @@ def test_container_formats(tmp_path: Path, container: str, suffix: str, label: s
     with Video(path) as video:
         assert video.info.format == label
         assert sum(1 for _ in video.frames()) == 275
+
+
+def test_non_square_pixels_are_widened_as_players_show_them(tmp_path: Path) -> None:
+    path = remux(tmp_path / "anamorphic.mp4", pixel_aspect=Fraction(3, 4))
+    with Video(path) as video:
+        assert (video.info.width, video.info.height) == (480, 360)
+        assert video.info.pixel_aspect == 0.75
+        frame = next(video.frames())
+        assert upright(frame, 1280, video.info.pixel_aspect).size == (480, 360)
+        assert upright(frame, 240, video.info.pixel_aspect).size == (240, 180)
 
 
 def test_empty_file(tmp_path: Path) -> None:

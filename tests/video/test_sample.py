@@ -11,7 +11,7 @@ import pytest
 
 from node.video.read import Video
 from node.video.sample import Sample, Sampler, Sampling
-from tests.video.clips import CLIP, CUTS, DURATION, recorded_sideways, remux
+from tests.video.clips import CLIP, CUTS, DURATION, raw_frames, recorded_sideways, remux
 
 
 def sampled(path: Path, sampling: Sampling | None = None) -> tuple[list[Sample], Sampler, Video]:
@@ -70,6 +70,17 @@ def test_a_video_recorded_sideways_is_sampled_upright(tmp_path: Path, rotation: 
         # The same picture up to re-encoding; the wrong way round would differ everywhere.
         difference = np.abs(np.asarray(a.image, np.int16) - np.asarray(b.image, np.int16))
         assert difference.mean() < 6
+
+
+def test_scene_changes_are_found_in_any_pixel_format(tmp_path: Path) -> None:
+    """The luminance grid is read from the luma plane of 8-bit YUV frames and converted from
+    anything else: the same cut, the same frames."""
+    yuv, _, _ = sampled(raw_frames(tmp_path / "yuv.mkv", 60))
+    rgb, _, _ = sampled(raw_frames(tmp_path / "bgr.avi", 60, "bgr24"))
+    assert [(s.at.shot, round(s.at.time, 2)) for s in yuv] == [
+        (s.at.shot, round(s.at.time, 2)) for s in rgb
+    ]
+    assert [s.at.shot for s in yuv] == [0, 1, 1]  # the cut at 1.51 s, 20 frames in
 
 
 def test_the_cap_spreads_the_samples_over_the_whole_video() -> None:
