@@ -32,7 +32,9 @@ from PIL import Image
 
 from benchmarks.measure import run_measured
 from node.faces.detect import Detection
-from node.indexer import IndexOptions, Models
+from node.faces.embed import DEFAULT_EMBEDDER
+from node.index.run import IndexOptions
+from node.index.video import LazyModels
 from node.video.analyse import analyse
 from node.video.read import VIDEO_SUFFIXES, Video
 from node.video.sample import Sampler
@@ -113,7 +115,7 @@ def main() -> int:
 def _child(kind: str, files: list[Path], repeat: int) -> dict[str, Any]:
     """Load the models, then time the analysis of `files`, `repeat` times over."""
     started = time.perf_counter()
-    models = Models(IndexOptions())
+    models = LazyModels(embedder=DEFAULT_EMBEDDER, detect_side=IndexOptions.detect_side, threads=1)
     _ = models.detector, models.embedder
     counted = _Counted(models)
     load = time.perf_counter() - started
@@ -145,7 +147,7 @@ def _analyse(kind: str, path: Path, models: _Counted) -> float:
 class _Counted:
     """The run's models, counting the faces detected and the descriptors computed."""
 
-    def __init__(self, models: Models) -> None:
+    def __init__(self, models: LazyModels) -> None:
         self._models = models
         self.detections = 0
         self.embeddings = 0

@@ -20,9 +20,10 @@ from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import holder
-from node.indexer import IndexOptions
+from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
+from node.media.kind import MediaKind, kind_of
 from node.people import edits
 from node.people.clusters import clusters_table
 from node.people.events import EVENTS
@@ -30,7 +31,6 @@ from node.people.state import State, read_state
 from node.places import places_of
 from node.search.run import Answer, parse, search
 from node.settings import Home
-from node.video.index import is_video
 from node.video.read import frame_at
 from node.video.store import OnScreen, VideoFacts, tracks_of, videos_of
 from protocol.labels import Kind
@@ -174,7 +174,7 @@ class Roost:
     def picture(self, path: str, side: int) -> Image.Image:
         """The photo upright, at most `side` pixels long; for a video its poster frame, which
         is all the TUI shows of it (DecodeError when it cannot be read)."""
-        if not is_video(path):
+        if kind_of(path) is not MediaKind.VIDEO:
             return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
         digest = self.media_of(path)
         video = videos_of(self.library, [digest]).get(digest) if digest else None

@@ -11,9 +11,9 @@ from datetime import datetime
 from node.cli.common import print_json
 from node.cli.library import _positive
 from node.library.store import Library
+from node.media.kind import MediaKind
 from node.search.run import Answer, parse, search
 from node.settings import Home
-from node.video.store import MediaKind
 from node.video.timeline import clock
 
 

@@ -14,10 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.media.decode import MEDIA_SUFFIXES
-from node.video.read import VIDEO_SUFFIXES
-
-_SUFFIXES = MEDIA_SUFFIXES | VIDEO_SUFFIXES
+from node.media.kind import kind_of
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ def _visit(path: str, result: ScanResult, visited: set[tuple[int, int]]) -> list
             result.incomplete.append(path)
     elif not stat.S_ISREG(st.st_mode):
         result.skipped.append(Problem(path, "not a regular file"))
-    elif Path(path).suffix.lower() not in _SUFFIXES:
+    elif kind_of(path) is None:
         suffix = Path(path).suffix or "no suffix"
         result.skipped.append(Problem(path, f"not a photo or video ({suffix})"))
     else:

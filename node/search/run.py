@@ -26,11 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from node.library.store import Library, in_clauses
+from node.media.kind import MediaKind
 from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.places import Place, places_of
 from node.search.parse import parse_query
-from node.video.store import MediaKind
 from node.video.timeline import Appearance, Timeline, timelines
 from protocol.query import DateRange, Query
 

@@ -9,15 +9,15 @@ of its face tracks is on screen.
   and its spans, `[start, end]` seconds on the player's timeline.
 
 A track's face row in `faces` is an ordinary face, so people, labels, suggestions and sync use
-it unchanged; these tables only add time. Rows are upserts on their keys, written before the
-media row that marks the video done, so a kill between commits rewrites the same rows.
+it unchanged; these tables only add time. The video stage (`node.index.video`) writes them as
+any stage writes its rows: upserts on their keys, before the media row and marker that mark
+the video done, so a kill between commits rewrites the same rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
@@ -52,13 +52,6 @@ FACE_SPANS = pa.schema(
 )
 
 Span = tuple[float, float]
-
-
-class MediaKind(StrEnum):
-    """What a media row is: a photo, or a video (which has a `videos` row)."""
-
-    PHOTO = "photo"
-    VIDEO = "video"
 
 
 @dataclass(frozen=True)
@@ -122,17 +115,6 @@ def video_rows(digest: str, record: VideoRecord) -> tuple[pa.Table, pa.Table]:
     return pa.Table.from_pylist([video], VIDEOS), pa.Table.from_pylist(spans, FACE_SPANS)
 
 
-def write_videos(library: Library, videos: Sequence[tuple[str, VideoRecord]]) -> None:
-    """Upsert the rows of analysed videos: one commit per table."""
-    if not videos:
-        return
-    tables = [video_rows(digest, record) for digest, record in videos]
-    library.upsert(videos_table(library), "hash", pa.concat_tables([t[0] for t in tables]))
-    spans = pa.concat_tables([t[1] for t in tables])
-    if spans.num_rows:
-        library.upsert(spans_table(library), "face", spans)
-
-
 def videos_of(library: Library, hashes: Iterable[str]) -> dict[str, VideoFacts]:
     """The videos among `hashes` (photos have no row), with their facts."""
     found: dict[str, VideoFacts] = {}
@@ -165,11 +147,3 @@ def tracks_of(library: Library, faces: Iterable[str]) -> dict[str, OnScreen]:
             spans = tuple((s["start"], s["end"]) for s in row["spans"])
             found[row["face"]] = OnScreen(spans, row["best_time"], row["sightings"])
     return found
-
-
-def forget_videos(library: Library, hashes: Sequence[str]) -> None:
-    """Drop the rows of content no file points at any more."""
-    for predicate in in_clauses("media_hash", sorted(hashes)):
-        spans_table(library).delete(predicate)
-    for predicate in in_clauses("hash", sorted(hashes)):
-        videos_table(library).delete(predicate)

@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from node.faces.detect import Detection
-from node.faces.embed import Embedder
-from node.indexer import IndexOptions, Models
+from node.faces.embed import DEFAULT_EMBEDDER, Embedder
+from node.index.run import IndexOptions
+from node.index.video import LazyModels
 from node.media.decode import decode
 from node.video.analyse import VideoRecord, analyse
 from tests.video.clips import CLIP, CUTS, DURATION, LIN_MANUEL, recorded_sideways
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 class Counted:
     """The real models, counting what they are asked to do."""
 
-    def __init__(self, models: Models) -> None:
+    def __init__(self, models: LazyModels) -> None:
         self._models = models
         self.detected: list[int] = []  # faces found per detect call
         self.embedded: list[int] = []  # faces per embed call
@@ -55,19 +56,19 @@ class Counted:
 
 
 @pytest.fixture(scope="module")
-def models() -> Models:
-    return Models(IndexOptions())
+def models() -> LazyModels:
+    return LazyModels(embedder=DEFAULT_EMBEDDER, detect_side=IndexOptions.detect_side, threads=1)
 
 
 @pytest.fixture(scope="module")
-def clip(models: Models) -> tuple[VideoRecord, Counted]:
+def clip(models: LazyModels) -> tuple[VideoRecord, Counted]:
     counted = Counted(models)
     return analyse(CLIP, counted), counted
 
 
-def _reference(models: Models) -> np.ndarray:
+def _reference(models: LazyModels) -> np.ndarray:
     photo = decode(LIN_MANUEL, work_side=2048, max_pixels=100_000_000)
-    (face,) = models.detector.detect(photo.image)
+    face = max(models.detector.detect(photo.image), key=lambda d: d.width)  # his, not a speck
     vector: np.ndarray = models.embedder.embed(photo.image, [face])[0]
     return vector
 
@@ -84,14 +85,15 @@ def test_work_is_one_detection_per_sample_and_one_embedding_per_track(
 
 
 def test_his_close_up_is_one_track_covering_the_shot(
-    clip: tuple[VideoRecord, Counted], models: Models
+    clip: tuple[VideoRecord, Counted], models: LazyModels
 ) -> None:
     record, _ = clip
     assert record.duration == pytest.approx(DURATION, abs=0.02)
     reference = _reference(models)
     nearest = min(record.faces, key=lambda f: float(np.linalg.norm(f.embedding - reference)))
-    # Close enough to be assigned to him at high confidence once he is named (0.99 at 0.41).
-    assert float(np.linalg.norm(nearest.embedding - reference)) < 0.41
+    # Close enough to join his cluster once he is named (within 0.50 of his face), and so to be
+    # assigned to him.
+    assert float(np.linalg.norm(nearest.embedding - reference)) < 0.50
     ((start, end),) = nearest.spans
     assert start == pytest.approx(CUTS[1], abs=0.05) and end == pytest.approx(CUTS[2], abs=0.05)
     assert nearest.sightings >= 4
@@ -118,7 +120,7 @@ def test_boxes_are_in_upright_video_pixels(clip: tuple[VideoRecord, Counted]) ->
 
 @pytest.mark.parametrize("rotation", [90, -90])
 def test_a_video_recorded_sideways_finds_the_same_faces(
-    tmp_path: Path, models: Models, clip: tuple[VideoRecord, Counted], rotation: int
+    tmp_path: Path, models: LazyModels, clip: tuple[VideoRecord, Counted], rotation: int
 ) -> None:
     record, plain = clip
     counted = Counted(models)

@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from node.media.decode import DecodeError
+from node.media.kind import MediaKind
 from node.search import QueryError
 from node.search.run import Answer, Hit
-from node.video.store import MediaKind
 from node.video.timeline import clock
 from tui.screens.base import RoostScreen, Session
 from tui.screens.photo import PhotoScreen
