@@ -35,7 +35,7 @@ from node.faces.detect import Detection
 from node.faces.embed import DEFAULT_EMBEDDER
 from node.index.run import IndexOptions
 from node.index.video import LazyModels
-from node.video.analyse import analyse
+from node.video.analyse import VideoOptions, analyse
 from node.video.read import VIDEO_SUFFIXES, Video
 from node.video.sample import Sampler
 
@@ -115,7 +115,12 @@ def main() -> int:
 def _child(kind: str, files: list[Path], repeat: int) -> dict[str, Any]:
     """Load the models, then time the analysis of `files`, `repeat` times over."""
     started = time.perf_counter()
-    models = LazyModels(embedder=DEFAULT_EMBEDDER, detect_side=IndexOptions.detect_side, threads=1)
+    models = LazyModels(
+        embedder=DEFAULT_EMBEDDER,
+        detect_side=IndexOptions.detect_side,
+        min_face=VideoOptions.min_face,
+        threads=IndexOptions.model_threads,
+    )
     _ = models.detector, models.embedder
     counted = _Counted(models)
     load = time.perf_counter() - started

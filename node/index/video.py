@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,6 +35,7 @@ from node.media.kind import MediaKind
 from node.video.analyse import TrackFace, VideoOptions, VideoRecord, analyse
 from node.video.read import VideoError, frame_at
 from node.video.store import spans_table, video_rows, videos_table
+from node.video.track import keep_indexes
 
 PIPELINE = "video-1"  # sampling, tracking and grouping as `node.video` does them now
 DATE_SOURCE = "container"  # the video container's own recording time (`node.video.meta`)
@@ -58,7 +59,10 @@ class VideoStage(Stage):
         self._library, self._space = library, space
         self._options = options or VideoOptions()
         self.models = LazyModels(
-            embedder=space.embedder, detect_side=detect_side, threads=model_threads
+            embedder=space.embedder,
+            detect_side=detect_side,
+            min_face=self._options.min_face,
+            threads=model_threads,
         )
         self.loaded = self.models.loaded
 
@@ -76,7 +80,7 @@ class VideoStage(Stage):
     def run(self, work: Work) -> None:
         path = Path(work.path)
         try:
-            record = analyse(path, self.models, self._options)
+            record = self._keep_ids(work, analyse(path, self.models, self._options))
             poster = make_thumbnail(frame_at(path, record.poster, side=2 * SIDE))
         except VideoError as exc:
             raise StageFailed(str(exc)) from exc
@@ -89,6 +93,20 @@ class VideoStage(Stage):
             record.info.format, record.width, record.height, meta.taken_at, DATE_SOURCE,
             meta.lat, meta.lon, meta.camera,
         )  # fmt: skip
+
+    def _keep_ids(self, work: Work, record: VideoRecord) -> VideoRecord:
+        """Face ids of a video analysed again (another embedder, a new pipeline version) follow
+        its earlier tracks by when they are on screen, so the labels on them stay."""
+        if work.previous(self.name) is None:
+            return record
+        rows = self._library.rows_of(spans_table(self._library), "media_hash", [work.hash])
+        stored = {
+            int(row["face"].rsplit("-", 1)[1]): [(s["start"], s["end"]) for s in row["spans"]]
+            for row in rows
+        }
+        indexes = keep_indexes([f.spans for f in record.faces], stored)
+        faces = tuple(replace(f, idx=i) for f, i in zip(record.faces, indexes, strict=True))
+        return replace(record, faces=faces)
 
     def faces_in(self, work: Work) -> int:
         analysed: _Analysed = work.results[self.name]
@@ -132,8 +150,9 @@ class VideoStage(Stage):
 class LazyModels:
     """The photo pipeline's face detector and embedder, each loaded on first use."""
 
-    def __init__(self, *, embedder: str, detect_side: int, threads: int) -> None:
-        self._embedder_id, self._detect_side, self._threads = embedder, detect_side, threads
+    def __init__(self, *, embedder: str, detect_side: int, min_face: int, threads: int) -> None:
+        self._embedder_id, self._threads = embedder, threads
+        self._detect_side, self._min_face = detect_side, min_face
         self._loading = threading.Lock()
         self._detector: MtcnnDetector | None = None
         self._embedder: Embedder | None = None
@@ -143,7 +162,9 @@ class LazyModels:
     def detector(self) -> MtcnnDetector:
         with self._loading:
             if self._detector is None:
-                self._detector = MtcnnDetector(detect_side=self._detect_side, threads=self._threads)
+                self._detector = MtcnnDetector(
+                    detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
+                )
                 self.loaded.append(self._detector.id)
             return self._detector
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 from node.library.schema import face_id, key_field
 from node.library.store import Library, in_clauses
 from node.video.analyse import VideoRecord
+from node.video.track import Span
 
 VIDEOS = pa.schema(
     [
@@ -50,8 +51,6 @@ FACE_SPANS = pa.schema(
         pa.field("spans", pa.list_(SPAN), nullable=False),
     ]
 )
-
-Span = tuple[float, float]
 
 
 @dataclass(frozen=True)

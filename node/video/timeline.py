@@ -15,7 +15,8 @@ from typing import Any
 
 from node.library.store import Library
 from node.people.state import State
-from node.video.store import OnScreen, Span, VideoFacts, tracks_of, videos_of
+from node.video.store import OnScreen, VideoFacts, tracks_of, videos_of
+from node.video.track import Span
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,13 @@ samples it was seen on, joined where they touch.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 Box = tuple[float, float, float, float]
+Span = tuple[float, float]  # seconds on the player's timeline
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,10 @@ def _distances(vectors: np.ndarray) -> np.ndarray:
     return result
 
 
-def spans(
-    moments: Sequence[Moment], seen: Sequence[int], duration: float
-) -> list[tuple[float, float]]:
+def spans(moments: Sequence[Moment], seen: Sequence[int], duration: float) -> list[Span]:
     """The parts of the timeline that the samples `seen` (indices into `moments`) stand for,
     joined where they touch."""
-    out: list[tuple[float, float]] = []
+    out: list[Span] = []
     for i in sorted(set(seen)):
         start = 0.0 if i == 0 else _boundary(moments[i - 1], moments[i])
         end = (
@@ -196,3 +195,36 @@ def _boundary(before: Moment, after: Moment) -> float:
     if after.shot != before.shot:
         return max(before.time, min(after.time, after.shot_start))
     return (before.time + after.time) / 2
+
+
+def keep_indexes(
+    found: Sequence[Sequence[Span]], stored: Mapping[int, Sequence[Span]], *, least: float = 0.5
+) -> list[int]:
+    """Indexes for face tracks found again in a video analysed before (`stored`: index → its
+    spans): a track on screen over mostly the same time as a stored one (intersection over
+    union of their spans ≥ `least`) keeps its index, so labels on it stay; the others get
+    indexes no stored track had. With nothing stored: 0, 1, 2… in order."""
+    if not stored:
+        return list(range(len(found)))
+    pairs = sorted(
+        (
+            (_time_iou(spans, old), n, idx)
+            for n, spans in enumerate(found)
+            for idx, old in stored.items()
+        ),
+        reverse=True,
+    )
+    chosen: dict[int, int] = {}
+    for overlap, n, idx in pairs:
+        if overlap < least:
+            break
+        if n not in chosen and idx not in chosen.values():
+            chosen[n] = idx
+    fresh = iter(range(max(stored) + 1, 1 << 30))
+    return [chosen[n] if n in chosen else next(fresh) for n in range(len(found))]
+
+
+def _time_iou(a: Sequence[Span], b: Sequence[Span]) -> float:
+    both = sum(max(0.0, min(x2, y2) - max(x1, y1)) for x1, x2 in a for y1, y2 in b)
+    either = sum(x2 - x1 for x1, x2 in a) + sum(y2 - y1 for y1, y2 in b) - both
+    return both / either if either > 0 else 0.0

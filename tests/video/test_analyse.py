@@ -15,7 +15,7 @@ from node.faces.embed import DEFAULT_EMBEDDER, Embedder
 from node.index.run import IndexOptions
 from node.index.video import LazyModels
 from node.media.decode import decode
-from node.video.analyse import VideoRecord, analyse
+from node.video.analyse import VideoOptions, VideoRecord, analyse
 from tests.video.clips import CLIP, CUTS, DURATION, LIN_MANUEL, recorded_sideways
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -57,7 +57,12 @@ class Counted:
 
 @pytest.fixture(scope="module")
 def models() -> LazyModels:
-    return LazyModels(embedder=DEFAULT_EMBEDDER, detect_side=IndexOptions.detect_side, threads=1)
+    return LazyModels(
+        embedder=DEFAULT_EMBEDDER,
+        detect_side=IndexOptions.detect_side,
+        min_face=VideoOptions.min_face,
+        threads=1,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def test_only_the_images_of_live_tracks_are_kept() -> None:
     for n in range(60):
         image = Image.fromarray(rng.integers(0, 255, (180, 320, 3), np.uint8))
         alive.append(weakref.ref(image))
-        run.add(Sample(n, Moment(float(n), 0, 0.0), image))
+        run.add(Sample(n, Moment(float(n), 0, 0.0), image), models.detect(image))
         del image
         gc.collect()
         assert sum(ref() is not None for ref in alive) <= 1  # the live track's best

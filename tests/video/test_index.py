@@ -6,6 +6,7 @@ What is known by eye is in tests/video/clips.py: Lin-Manuel Miranda faces the ca
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,23 @@ def test_a_library_indexed_without_videos_gains_them_alone(tmp_path: Path) -> No
     assert gained["faces"] == len(roost_json("show", folder / CLIP.name, home=home)["faces"])
     for name, before in photos.items():
         assert roost_json("show", folder / name, home=home) == before
+
+
+def test_a_reembed_analyses_videos_again_and_keeps_their_names(
+    video_library: VideoLibrary, home: Path
+) -> None:
+    roost("name", video_library.largest_face(LIN_MANUEL, home), "Lin-Manuel", home=home)
+    before = {t["id"]: t for t in _tracks(video_library, home)}
+    named = [face for face, t in before.items() if t["person"] == "Lin-Manuel"]
+    assert named
+
+    done = roost_json("index", video_library.folder, "--reembed", home=home)
+    assert done["reembed_pending"] == 0
+    assert done["stages_run"] == {"faces": 2, "video": 1}
+    meta = json.loads((home / "library" / "library.json").read_text())
+    assert meta["faces"] != "faces" and "reembed" not in meta  # switched to the new table
+    after = {t["id"]: t for t in _tracks(video_library, home)}
+    assert after.keys() == before.keys()
+    for face in named:
+        assert after[face]["person"] == "Lin-Manuel"
+        assert after[face]["spans"] == before[face]["spans"]

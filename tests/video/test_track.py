@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from node.video.track import Linking, Moment, Tracker, group_tracks, spans
+from node.video.track import Linking, Moment, Tracker, group_tracks, keep_indexes, spans
 
 
 def at(time: float, shot: int = 0, shot_start: float = 0.0) -> Moment:
@@ -108,3 +108,16 @@ def test_spans_of_single_samples(seen: list[int]) -> None:
     moments = [at(0.0), at(1.0), at(2.0)]
     expected = {0: (0.0, 0.5), 2: (1.5, 3.0)}
     assert spans(moments, seen, duration=3.0) == [expected[i] for i in seen]
+
+
+def test_tracks_found_again_keep_the_indexes_of_the_tracks_they_overlap_in_time() -> None:
+    stored = {0: [(0.0, 1.5)], 1: [(3.6, 7.9)], 4: [(7.9, 10.0)]}
+    found = [
+        [(7.9, 10.0)],  # the same as 4
+        [(3.6, 5.0), (5.5, 7.9)],  # mostly 1
+        [(0.0, 1.5)],  # 0
+        [(8.5, 10.0)],  # overlaps 4, which is taken, and none other
+        [(2.0, 3.0)],  # new
+    ]
+    assert keep_indexes(found, stored) == [4, 1, 0, 5, 6]
+    assert keep_indexes(found[:2], {}) == [0, 1]
