@@ -97,11 +97,14 @@ def unknown_codec(target: Path) -> Path:
     return target
 
 
-def raw_frames(target: Path, frames: int, pixel_format: str = "yuv420p") -> Path:
-    """The clip's first `frames` frames as uncompressed video (in Matroska or AVI, as
-    `target`'s suffix says)."""
+def raw_frames(
+    target: Path, frames: int, pixel_format: str = "yuv420p", codec: str = "rawvideo"
+) -> Path:
+    """The clip's first `frames` frames as uncompressed video, or re-encoded with `codec` (in
+    Matroska, WebM or AVI, as `target`'s suffix says)."""
     with av.open(str(CLIP)) as source, av.open(str(target), "w") as out:
-        stream = out.add_stream("rawvideo", rate=Fraction(30000, 1001))
+        stream = out.add_stream(codec, rate=Fraction(30000, 1001))
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = 640, 360, pixel_format
         for n, frame in enumerate(source.decode(video=0)):
             if n == frames:
@@ -110,6 +113,8 @@ def raw_frames(target: Path, frames: int, pixel_format: str = "yuv420p") -> Path
             raw.pts, raw.time_base = n, Fraction(1001, 30000)  # from 0 in either container
             for packet in stream.encode(raw):
                 out.mux(packet)
+        for packet in stream.encode():  # what an encoder still holds
+            out.mux(packet)
     return target
 
 

@@ -17,6 +17,7 @@ from tests.video.clips import (
     DURATION,
     absurd_resolution,
     corrupted,
+    raw_frames,
     remux,
     truncated,
     unknown_codec,
@@ -44,13 +45,26 @@ def test_the_clip_declares_what_it_is() -> None:
 
 @pytest.mark.parametrize(
     ("container", "suffix", "label"),
-    [("mov", ".mov", "QuickTime"), ("matroska", ".mkv", "Matroska"), ("mp4", ".m4v", "MP4")],
+    [
+        ("mov", ".mov", "QuickTime"),
+        ("matroska", ".mkv", "Matroska"),
+        ("mp4", ".m4v", "MP4"),
+        ("3gp", ".3gp", "3GP"),
+    ],
 )
 def test_container_formats(tmp_path: Path, container: str, suffix: str, label: str) -> None:
     path = remux(tmp_path / f"clip{suffix}", container=container)
     with Video(path) as video:
         assert video.info.format == label
         assert sum(1 for _ in video.frames()) == 275
+
+
+def test_webm(tmp_path: Path) -> None:
+    """WebM carries VP8/VP9, not the clip's H.264: its first second, re-encoded as VP8."""
+    path = raw_frames(tmp_path / "clip.webm", 30, codec="libvpx")
+    with Video(path) as video:
+        assert (video.info.format, video.info.codec) == ("WebM", "vp8")
+        assert sum(1 for _ in video.frames()) == 30
 
 
 def test_non_square_pixels_are_widened_as_players_show_them(tmp_path: Path) -> None:
