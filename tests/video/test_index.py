@@ -135,6 +135,27 @@ def test_a_library_indexed_without_videos_gains_them_alone(tmp_path: Path) -> No
         assert roost_json("show", folder / name, home=home) == before
 
 
+def test_the_video_stage_alone_adds_the_videos(tmp_path: Path) -> None:
+    """`roost index --stage video` on a library whose runs left videos out reads only them."""
+    folder, home = tmp_path / "media", tmp_path / "home"
+    folder.mkdir()
+    for source in (CLIP, LIN_MANUEL, ALEX):
+        shutil.copy(source, folder / source.name)
+    first = roost_json("index", folder, "--stage", "faces", "--stage", "thumbnail", home=home)
+    assert first["indexed"] == 2 and first["stages_run"] == {"faces": 2, "thumbnail": 2}
+    assert [Path(f["path"]).name for f in first["failed"]] == [CLIP.name]
+    assert "no stage of this run reads a video" in first["failed"][0]["reason"]
+    photos = {p.name: roost_json("show", folder / p.name, home=home) for p in (LIN_MANUEL, ALEX)}
+
+    gained = roost_json("index", folder, "--stage", "video", home=home)
+    assert (gained["indexed"], gained["unchanged"], gained["failed"]) == (1, 2, [])
+    assert gained["stages_run"] == {"video": 1}
+    shown = roost_json("show", folder / CLIP.name, home=home)
+    assert shown["kind"] == "video" and gained["faces"] == len(shown["faces"]) >= 6
+    for name, before in photos.items():
+        assert roost_json("show", folder / name, home=home) == before
+
+
 def test_a_reembed_analyses_videos_again_and_keeps_their_names(
     video_library: VideoLibrary, home: Path
 ) -> None:
