@@ -21,6 +21,7 @@ from node.family import FamilyError
 from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
+from node.media.kind import MediaKind, kind_of
 from node.peer.device import Device
 from node.peer.originals import fetch
 from node.peer.status import Exchange, PeerStatus
@@ -33,6 +34,8 @@ from node.search.family import FamilyAnswer, FamilyHit, search_family
 from node.search.run import parse
 from node.settings import Home
 from node.status import Family
+from node.video.read import frame_at
+from node.video.store import OnScreen, VideoFacts, tracks_of, videos_of
 from protocol.labels import Labels
 
 Edit = Callable[[Library], edits.Change]
@@ -71,6 +74,7 @@ class PhotoFace:
     name: str | None  # who the face is (confirmed or assigned by Roost)
     suggested: str | None  # who it may be, waiting for an answer
     thumbnail: bytes
+    on_screen: OnScreen | None = None  # a video's face track: when it is on screen
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Photo:
     taken_at: str
     place: str | None
     faces: list[PhotoFace]
+    video: VideoFacts | None = None  # a video's duration, poster frame, …
 
 
 class Roost:
@@ -153,6 +158,8 @@ class Roost:
         state = self.state()
         rows = self.library.faces_of(media_hash, ["box", "thumbnail"])
         names = state.names_of([row["id"] for row in rows])
+        video = videos_of(self.library, [media_hash]).get(media_hash)
+        tracks = tracks_of(self.library, [row["id"] for row in rows]) if video else {}
         subjects = state.labels.subjects
         asked = {
             row.face: subjects[row.subject].name
@@ -166,6 +173,7 @@ class Roost:
                 names.get(row["id"]),
                 asked.get(row["id"]),
                 row["thumbnail"],
+                tracks.get(row["id"]),
             )
             for row in rows
         ]
@@ -175,12 +183,17 @@ class Roost:
             photo["taken_at"],
             place.label() if place else None,
             faces,
+            video,
         )
 
-    @staticmethod
-    def picture(path: str, side: int) -> Image.Image:
-        """The photo upright, at most `side` pixels long (DecodeError when it cannot be read)."""
-        return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
+    def picture(self, path: str, side: int) -> Image.Image:
+        """The photo upright, at most `side` pixels long; for a video its poster frame, which
+        is all the TUI shows of it (DecodeError when it cannot be read)."""
+        if kind_of(path) is not MediaKind.VIDEO:
+            return decode(Path(path), work_side=side, max_pixels=IndexOptions.max_pixels).image
+        digest = self.media_of(path)
+        video = videos_of(self.library, [digest]).get(digest) if digest else None
+        return frame_at(Path(path), video.poster if video else 0.0, side)
 
     # -- the node and the family ---------------------------------------------------------------
 

@@ -15,9 +15,12 @@ from node.folders import roots_for_index
 from node.index.registry import REGISTRY
 from node.index.run import IndexOptions, Summary, content_hash, index
 from node.library.store import Library
+from node.media.kind import MediaKind
 from node.people.state import read_state
 from node.progress import reporter_for
 from node.settings import Home
+from node.video.store import OnScreen, tracks_of, videos_of
+from node.video.timeline import clock
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -113,6 +116,8 @@ def _print_summary(s: Summary) -> None:
         print(f"  re-embedding: {s.reembed_pending} photos left; run `roost index` again")
     for problem in s.failed:
         print(f"  failed: {problem.path}: {problem.reason}")
+    for note in s.notes:
+        print(f"  note: {note.path}: {note.reason}")
 
 
 def run_show(args: argparse.Namespace, home: Home) -> int:
@@ -138,11 +143,14 @@ def run_show(args: argparse.Namespace, home: Home) -> int:
 
 
 def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
-    """The `roost show --json` contract for one indexed photo."""
+    """The `roost show --json` contract for one indexed photo or video."""
     has_gps = photo["lat"] is not None and photo["lon"] is not None
     faces = library.faces_of(photo["hash"], ["id", "box", "score"])
     names = read_state(library).names_of([f["id"] for f in faces])
+    video = videos_of(library, [photo["hash"]]).get(photo["hash"])
+    tracks = tracks_of(library, [f["id"] for f in faces]) if video else {}
     return {
+        "kind": (MediaKind.VIDEO if video else MediaKind.PHOTO).value,
         "hash": photo["hash"],
         "paths": library.paths_of(photo["hash"]),
         "taken_at": photo["taken_at"],
@@ -159,10 +167,19 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
                 "box": [round(v, 1) for v in f["box"]],
                 "score": round(f["score"], 4),
                 "person": names.get(f["id"]),
+                **(_on_screen(tracks.get(f["id"])) if video else {}),
             }
             for f in faces
         ],
+        **({"video": video.to_json()} if video else {}),
     }
+
+
+def _on_screen(track: OnScreen | None) -> dict[str, Any]:
+    """A video face's part of `roost show --json`: its spans and its best frame's time."""
+    if track is None:
+        return {"spans": [], "best_time": None}
+    return {"spans": [list(span) for span in track.spans], "best_time": track.best_time}
 
 
 def _print_photo(shown: dict[str, Any]) -> None:
@@ -174,6 +191,18 @@ def _print_photo(shown: dict[str, Any]) -> None:
         print(f"  place   {shown['gps']['lat']:.5f}, {shown['gps']['lon']:.5f}")
     if shown["camera"]:
         print(f"  camera  {shown['camera']}")
-    print(f"  faces   {len(shown['faces'])}")
+    if "video" in shown:
+        video = shown["video"]
+        print(
+            f"  video   {clock(video['duration'])}, {video['codec']}, "
+            f"{video['samples']} frames looked at"
+        )
+        for note in video["notes"]:
+            print(f"  note    {note}")
+    print(f"  faces   {len(shown['faces'])}" + (" tracks" if "video" in shown else ""))
     for face in shown["faces"]:
-        print(f"    {face['id']}  box {face['box']}  score {face['score']:.3f}")
+        who = f"  {face['person']}" if face["person"] else ""
+        print(f"    {face['id']}  box {face['box']}  score {face['score']:.3f}{who}")
+        if face.get("spans"):
+            seen = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in face["spans"])
+            print(f"      on screen {seen}")

@@ -104,6 +104,8 @@ def _print(answer: dict[str, Any]) -> None:
         print(
             f"              {people}; {hit['place'] or 'no place'}; score {hit['score']:.2f}{held}"
         )
+        if hit["duration"] is not None:  # a video
+            _print_spans(hit["duration"], hit["spans"])
     shown = len(answer["hits"])
     if answer["total"] > shown:
         print(f"{shown} of {answer['total']} photos shown; --limit shows more")
@@ -114,3 +116,12 @@ def _print(answer: dict[str, Any]) -> None:
         print(f"searched: {', '.join(answered)}")
     for note in answer["notes"]:
         print(f"note: {note}")
+
+
+def _print_spans(duration: float, spans: list[dict[str, Any]]) -> None:
+    from node.video.timeline import clock  # only for a video among the hits
+
+    where = "; ".join(
+        f"{clock(s['start'])}–{clock(s['end'])} {', '.join(s['people'])}" for s in spans
+    )
+    print(f"              video {clock(duration)}" + (f": {where}" if where else ""))

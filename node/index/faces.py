@@ -149,6 +149,9 @@ class FaceStage(Stage):
         data = pa.Table.from_pylist([f.row() for f in records], table.schema)
         return [StageRows(table, "id", data, "media_hash", replace=[w.hash for w in done])]
 
+    def faces_in(self, work: Work) -> int:
+        return len(work.results.get(self.name, []))
+
     def tables(self, library: Library) -> dict[str, str]:
         return {self._space.faces: "media_hash"}
 

@@ -13,6 +13,7 @@ from node.index.faces import FaceStage
 from node.index.models import Models
 from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
+from node.index.video import VideoStage
 from node.library.store import Library, LibraryError, Space
 
 
@@ -41,6 +42,9 @@ REGISTRY: dict[str, Factory] = {
         models=c.models,
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
+    VideoStage.name: lambda c: VideoStage(
+        c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
+    ),
 }
 
 

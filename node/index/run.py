@@ -29,9 +29,10 @@ from node.index.faces import FaceStage, version_of
 from node.index.models import Models
 from node.index.pipeline import run_pipeline
 from node.index.registry import Context, build
-from node.index.stage import Needs, Stage, Work
+from node.index.stage import Described, Needs, Stage, Work
+from node.index.video import VideoStage
 from node.library.migrate import migrate
-from node.library.schema import FaceRecord, FileRecord, Marker, PhotoRecord
+from node.library.schema import FileRecord, Marker, PhotoRecord
 from node.library.store import (
     FORMAT_VERSION,
     Batch,
@@ -41,6 +42,7 @@ from node.library.store import (
     write_lock,
 )
 from node.media.decode import DecodeError, decode
+from node.media.kind import MediaKind, kind_of
 from node.media.scan import Found, Problem, ScanResult, scan
 from node.progress import Reporter
 from node.settings import Home
@@ -78,6 +80,7 @@ class Summary:
     faces: int = 0
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # indexed, with a caveat (a long video)
     models_loaded: list[str] = field(default_factory=list)
     stages_run: dict[str, int] = field(default_factory=dict)  # stage → photos it completed
     stages_skipped: dict[str, str] = field(default_factory=dict)  # stage → why it did not run
@@ -95,6 +98,7 @@ class Summary:
             "faces": self.faces,
             "skipped": [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
+            "notes": [vars(p) for p in self.notes],
             "models_loaded": self.models_loaded,
             "stages_run": self.stages_run,
             "stages_skipped": self.stages_skipped,
@@ -222,13 +226,14 @@ class _Run:
         self.batch_photos = 0
         self.attempted: set[str] = set()
 
-    def pending(self, digest: str) -> dict[str, str | None]:
-        """Stages of this run not done on `digest` at their current version: name → old version."""
+    def pending(self, digest: str, kind: MediaKind | None) -> dict[str, str | None]:
+        """Stages of this run for content of this kind not done on `digest` at their current
+        version: name → old version."""
         left: dict[str, str | None] = {}
-        for name, version in self.versions.items():
-            before = self.markers.get(name, {}).get(digest)
-            if before != version:
-                left[name] = before
+        for stage in self.stages:
+            before = self.markers.get(stage.name, {}).get(digest)
+            if kind in stage.kinds and before != stage.version:
+                left[stage.name] = before
         return left
 
     def run(self, roots: Sequence[str | os.PathLike[str]]) -> Summary:
@@ -260,7 +265,7 @@ class _Run:
         known = self.known.get(f.path)
         if known is None or known.size != f.size or known.mtime_ns != f.mtime_ns:
             return _Todo(f, None)
-        if known.hash in self.media and not self.pending(known.hash):
+        if known.hash in self.media and not self.pending(known.hash, kind_of(f.path)):
             return None  # unchanged
         return _Todo(f, known.hash)
 
@@ -276,7 +281,9 @@ class _Run:
         return [
             _Todo(Found(record.path, record.size, record.mtime_ns), digest)
             for digest, record in sorted(first_path.items())
-            if digest not in reached and digest in self.media and self.pending(digest)
+            if digest not in reached
+            and digest in self.media
+            and self.pending(digest, kind_of(record.path))
         ]
 
     def _prepare(self, todo: _Todo) -> Work:
@@ -285,14 +292,19 @@ class _Run:
             digest = todo.known_hash or content_hash(f.path)
         except OSError as exc:
             return Work("", f.path, {}, failed=f"cannot read: {exc.strerror or exc}")
+        kind = kind_of(f.path) or MediaKind.PHOTO
         with self.claim_lock:  # one item per content does the work; its copies only link
             if digest in self.claimed:
                 return Work(digest, f.path, {})  # a duplicate of content this run handles
-            new, pending = digest not in self.media, self.pending(digest)
+            new, pending = digest not in self.media, self.pending(digest, kind)
             if not new and not pending:
                 return Work(digest, f.path, {})  # moved or copied: its content is done
             self.claimed.add(digest)
-        work = Work(digest, f.path, pending, new=new)
+        work = Work(digest, f.path, pending, new=new, kind=kind)
+        if kind is not MediaKind.PHOTO:  # read by its own stage, which must be in this run
+            if new and not pending:
+                work.failed = f"not indexed: no stage of this run reads a {kind}"
+            return work
         if new or any(s.needs is Needs.IMAGE for s in self.stages if s.name in pending):
             try:
                 work.decoded = decode(
@@ -323,9 +335,9 @@ class _Run:
             for name in work.pending:
                 self.done.setdefault(name, []).append(work)
                 self.summary.stages_run[name] = self.summary.stages_run.get(name, 0) + 1
-            records: list[FaceRecord] = work.results.get(FaceStage.name, [])
-            faces = len(records)
+            faces = sum(s.faces_in(work) for s in self.stages if s.name in work.pending)
             self.summary.faces += faces
+            self.summary.notes += [Problem(path, note) for note in work.notes]
             work.decoded = None  # the results are all that is kept until the commit
             self.batch_photos += 1
         elif self.known.get(path) is None or self.known[path].hash != work.hash:
@@ -370,9 +382,14 @@ class _Run:
         meta = self.library.meta
         if meta.next_space is None or FaceStage.name not in self.versions:
             return
-        version = self.versions[FaceStage.name]
-        done = self.markers.get(FaceStage.name, {})
-        left = [h for h in self.library.media_hashes() if done.get(h) != version]
+        # Each content's faces come from the stage for its kind: photos' from the face stage,
+        # videos' from the video stage; both write into the space being built.
+        spaced = [s for s in self.stages if s.name in (FaceStage.name, VideoStage.name)]
+        left = [
+            h
+            for h in self.library.media_hashes()
+            if not any(self.markers.get(s.name, {}).get(h) == s.version for s in spaced)
+        ]
         untried = [h for h in left if h not in self.attempted]
         self.summary.reembed_pending = len(untried)
         if untried:
@@ -385,24 +402,34 @@ class _Run:
 
 
 def _photo(work: Work, found: Found) -> PhotoRecord:
-    decoded = work.decoded
-    assert decoded is not None
-    meta = decoded.meta
-    taken, source = meta.taken_at, "exif"
+    """The media row of new content: what decoding it told (or the stage that read it), dated
+    by the file's mtime when it carries no date."""
+    described = work.described or _decoded(work)
+    taken, source = described.taken_at, described.taken_at_source
     if taken is None:
         taken = datetime.fromtimestamp(found.mtime_ns / 1e9).astimezone()
         source = "file"
     return PhotoRecord(
         hash=work.hash,
-        format=decoded.format,
-        width=decoded.width,
-        height=decoded.height,
+        format=described.format,
+        width=described.width,
+        height=described.height,
         taken_at=taken,
         taken_at_source=source,
-        lat=meta.lat,
-        lon=meta.lon,
-        camera=meta.camera,
+        lat=described.lat,
+        lon=described.lon,
+        camera=described.camera,
     )
+
+
+def _decoded(work: Work) -> Described:
+    decoded = work.decoded
+    assert decoded is not None, "new content is either decoded or read by its stage"
+    meta = decoded.meta
+    return Described(
+        decoded.format, decoded.width, decoded.height, meta.taken_at, "exif", meta.lat,
+        meta.lon, meta.camera,
+    )  # fmt: skip
 
 
 def _under(path: str, roots: list[str], incomplete: list[str]) -> bool:

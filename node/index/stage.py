@@ -17,11 +17,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from node.library.store import Library, StageRows
 from node.media.decode import Decoded
+from node.media.kind import MediaKind
 
 
 class Needs(StrEnum):
@@ -32,17 +34,35 @@ class Needs(StrEnum):
     ROWS = "rows"  # only rows earlier stages wrote (`Stage.after`)
 
 
+@dataclass(frozen=True)
+class Described:
+    """What a stage that reads its file itself (`Needs.FILE`) found out about new content, for
+    its media row: what decoding tells of a photo. No date: the run dates it by the file."""
+
+    format: str
+    width: int  # upright, in the original's pixels
+    height: int
+    taken_at: datetime | None
+    taken_at_source: str  # where `taken_at` came from
+    lat: float | None
+    lon: float | None
+    camera: str | None
+
+
 @dataclass
 class Work:
-    """One photo on its way through the stages of one run."""
+    """One photo (or video) on its way through the stages of one run."""
 
     hash: str
     path: str
     pending: dict[str, str | None]  # stage name → the version it last ran at here (None: never)
     new: bool = False  # content the library does not hold yet
+    kind: MediaKind = MediaKind.PHOTO
     decoded: Decoded | None = None
+    described: Described | None = None  # new content that a `Needs.FILE` stage read
     results: dict[str, Any] = field(default_factory=dict)  # stage name → what it made
     failed: str | None = None  # why this photo could not be processed, once a stage failed
+    notes: list[str] = field(default_factory=list)  # done, with a caveat (a video cut short)
 
     def previous(self, stage: str) -> str | None:
         return self.pending.get(stage)
@@ -62,6 +82,7 @@ class Stage(ABC):
 
     name: ClassVar[str]
     needs: ClassVar[Needs]
+    kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.PHOTO})  # what it runs on
     after: ClassVar[tuple[str, ...]] = ()  # stages whose rows this one reads
     required: ClassVar[bool] = False  # a required stage's missing model stops the run
 
@@ -93,6 +114,10 @@ class Stage(ABC):
     @abstractmethod
     def rows(self, library: Library, done: Sequence[Work]) -> list[StageRows]:
         """What to write for the photos this stage completed, in one batch."""
+
+    def faces_in(self, work: Work) -> int:
+        """How many faces this stage found in the photo it completed (for the run's count)."""
+        return 0
 
     def tables(self, library: Library) -> dict[str, str]:
         """Tables holding this stage's rows per photo: name → content-hash column (for

@@ -1,4 +1,4 @@
-"""Find the photos under the folders a user named.
+"""Find the photos and videos under the folders a user named.
 
 The walk follows symbolic links (people link photo folders together) but never enters a folder
 twice, so a link back to an ancestor cannot loop. Folders it cannot list are remembered as
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.media.decode import MEDIA_SUFFIXES
+from node.media.kind import kind_of
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,9 @@ def _visit(path: str, result: ScanResult, visited: set[tuple[int, int]]) -> list
             result.incomplete.append(path)
     elif not stat.S_ISREG(st.st_mode):
         result.skipped.append(Problem(path, "not a regular file"))
-    elif Path(path).suffix.lower() not in MEDIA_SUFFIXES:
-        result.skipped.append(Problem(path, f"not a photo ({Path(path).suffix or 'no suffix'})"))
+    elif kind_of(path) is None:
+        suffix = Path(path).suffix or "no suffix"
+        result.skipped.append(Problem(path, f"not a photo or video ({suffix})"))
     else:
         result.media.append(Found(path, st.st_size, st.st_mtime_ns))
     return []

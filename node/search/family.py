@@ -20,12 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from node.library.store import Library
+from node.media.kind import MediaKind
 from node.peer.device import Device
 from node.peer.fanout import Outcome, Peer, fan_out
 from node.peer.search import RemoteAnswer, ask
 from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.search.run import Answer, search, unknown_note
+from node.video.timeline import Appearance
 from protocol.query import Query
 from protocol.search import DEADLINE, DEFAULT_HITS, SearchRequest
 
@@ -42,6 +44,9 @@ class FamilyHit:
     path: str | None = None  # on this device only
     thumbnail: bytes = b""  # from a peer; this device's own photos are read from `path`
     also_on: tuple[str, ...] = ()  # other devices holding the same photo
+    kind: MediaKind = MediaKind.PHOTO  # a peer's hits are photos: the wire hit has no video yet
+    duration: float | None = None  # seconds, for a video
+    spans: tuple[Appearance, ...] = ()  # a video's stretches showing the people asked for
 
     def to_json(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -53,6 +58,9 @@ class FamilyHit:
             "people": list(self.people),
             "score": self.score,
             "also_on": list(self.also_on),
+            "kind": self.kind.value,
+            "duration": self.duration,
+            "spans": [span.to_json() for span in self.spans],
         }
         if self.path is not None:
             row["path"] = self.path
@@ -153,7 +161,19 @@ def _merge(
     limit: int,
 ) -> FamilyAnswer:
     hits = [
-        FamilyHit(h.media, here.id, here.name, h.taken_at, h.place, h.people, h.score, h.path)
+        FamilyHit(
+            h.media,
+            here.id,
+            here.name,
+            h.taken_at,
+            h.place,
+            h.people,
+            h.score,
+            h.path,
+            kind=h.kind,
+            duration=h.duration,
+            spans=h.spans,
+        )
         for h in mine.hits
     ]
     devices = [here]

@@ -9,6 +9,9 @@ Conditions combine with AND, as the language promises:
 - time: the photo's local date lies in the range widened by its tolerance;
 - place: every place named is the photo's city, region or country.
 
+A video matches like a photo (its face tracks are faces); its hit also carries its duration and
+the stretches of its timeline where the people asked for are on screen.
+
 Ranking: the product of the match confidences of the people asked for (1 for a confirmed face),
 halved for a photo that matched only thanks to a fuzzy date's tolerance; then newest first.
 Scene words (`text`) cannot be searched until scene search exists; they are reported, not
@@ -23,9 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from node.library.store import Library, in_clauses
+from node.media.kind import MediaKind
 from node.people.state import State, read_state
 from node.places import Place, places_of
 from node.search.parse import parse_query
+from node.video.timeline import Appearance, Timeline, timelines
 from protocol.query import DateRange, Query
 
 _FUZZY_PENALTY = 0.5
@@ -41,6 +46,9 @@ class Hit:
     place: str | None
     people: tuple[str, ...]
     score: float
+    kind: MediaKind = MediaKind.PHOTO
+    duration: float | None = None  # seconds, for a video
+    spans: tuple[Appearance, ...] = ()  # a video's stretches showing the people asked for
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ def search(
     if not found:
         notes.append(_why_nothing(matches, query))
         return Answer(query, [], 0, notes)
-    return Answer(query, _hits(library, state, who, found, limit), len(found), notes)
+    return Answer(query, _hits(library, state, who, wanted, found, limit), len(found), notes)
 
 
 def _assigned_by_photo(state: State) -> dict[str, dict[str, float]]:
@@ -212,6 +220,7 @@ def _hits(
     library: Library,
     state: State,
     who: dict[str, dict[str, float]],
+    wanted: list[str],
     found: list[_Found],
     limit: int | None,
 ) -> list[Hit]:
@@ -220,6 +229,7 @@ def _hits(
     hashes = [f.media_hash for f in shown]
     paths = library.paths_by_hash(hashes)
     places: dict[str, Place] = places_of(library, hashes)
+    videos = timelines(library, state, hashes, wanted)
     subjects = state.labels.subjects
     return [
         Hit(
@@ -231,7 +241,18 @@ def _hits(
                 sorted((subjects[s].name for s in who.get(f.media_hash, {})), key=str.casefold)
             ),
             score=f.score,
+            **_video_fields(videos.get(f.media_hash)),
         )
         for f in shown
         if f.media_hash in paths
     ]
+
+
+def _video_fields(timeline: Timeline | None) -> dict[str, Any]:
+    if timeline is None:
+        return {}
+    return {
+        "kind": MediaKind.VIDEO,
+        "duration": timeline.video.duration,
+        "spans": timeline.appearances,
+    }

@@ -179,11 +179,13 @@ def test_the_answer_as_json(library: Library) -> None:
     (hit,) = answer["hits"]
     assert set(hit) == {
         "device_id", "device", "media", "taken_at", "place", "people", "score", "also_on", "path",
+        "kind", "duration", "spans",
     }  # fmt: skip
     (here,) = answer["devices"]
     assert (here["answered"], here["hits"], here["error"]) == (True, 1, None)
     assert hit["device_id"] == here["id"]
     assert hit["people"] == ["Alice"] and hit["taken_at"].startswith("2019-07-20")
+    assert (hit["kind"], hit["duration"], hit["spans"]) == ("photo", None, [])
 
 
 def test_limit_keeps_the_best(library: Library) -> None:

@@ -1,7 +1,9 @@
 """Search: the query language of `roost search`, answered by the same functions on this device
 and every family device that answers in time, with the photos found as a grid of thumbnails
 (this device's decoded for the page on screen only; another device's are the small thumbnails
-its answer carried), each from another device marked with that device's name."""
+its answer carried), each from another device marked with that device's name. A video is
+marked ▶ with its duration and when the people asked for are on screen; its thumbnail is its
+poster frame."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from node.media.decode import DecodeError
+from node.media.kind import MediaKind
 from node.search import QueryError
 from node.search.family import FamilyAnswer, FamilyHit
+from node.video.timeline import clock
 from tui.screens.base import RoostScreen, Session
 from tui.screens.photo import PhotoScreen
 from tui.screens.remote import RemotePhotoScreen
-from tui.widgets.cards import HitCard
+from tui.widgets.cards import VIDEO_MARK, HitCard
 from tui.widgets.grid import Card, LazyGrid
 from tui.widgets.status import count
 
@@ -57,6 +61,9 @@ class SearchScreen(RoostScreen):
         for hit in self._hits[offset : offset + limit]:
             when = hit.taken_at[:10] if hit.path else f"{hit.taken_at[:10]} · {hit.device}"
             lines = [when, hit.place or "no place", ", ".join(hit.people) or "nobody named"]
+            if hit.kind is MediaKind.VIDEO and hit.duration is not None:
+                lines[0] += f"  {VIDEO_MARK} {clock(hit.duration)}"
+                lines.append(" ".join(f"{clock(s.start)}–{clock(s.end)}" for s in hit.spans))
             key = hit.path or _remote_key(hit)
             cards.append(HitCard(key, self._picture(hit), lines, self.session.image_class))
         return cards

@@ -16,6 +16,8 @@ from textual.widgets import Label
 from tui.widgets.grid import Card
 from tui.widgets.images import ImageClass, face_image, photo_image
 
+VIDEO_MARK = "▶"  # marks a video: its card shows one frame, and nothing plays
+
 
 def _css(card: str, more: str = "") -> str:
     """What every card looks like, under its own type name (Textual scopes a widget's CSS)."""
@@ -78,7 +80,8 @@ class SubjectCard(Card):
 
 
 class HitCard(Card):
-    """A photo a search found, with its date, place and who is in it."""
+    """A photo or video a search found, with its date, place and who is in it (and for a video,
+    when the people asked for are on screen)."""
 
     CELL = (28, 12)
     PHOTO = (26, 8)  # cells the photo is letterboxed into
