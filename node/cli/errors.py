@@ -19,9 +19,9 @@ from node.faces.models import ModelMissing
 from node.family import FamilyError
 from node.library.store import LibraryError
 from node.people.edits import LabelError
-from node.search.errors import QueryError
 from protocol.errors import RoostError
 from protocol.pairing import CodeError
+from protocol.query import QueryError
 
 USAGE: Final = 2
 FAILED: Final = 1

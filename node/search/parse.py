@@ -36,11 +36,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from node.search.errors import QueryError
 from node.search.phrases import PhraseBook
 from node.search.tokens import Field, Phrase, Word, tokenize
 from node.search.when import NEEDS_A_YEAR, combine, match_when, parse_date_field
-from protocol.query import DateRange, Query
+from protocol.query import DateRange, Query, QueryError
 
 FIELDS = ("person", "pet", "place", "only", "year", "month", "after", "before", "tolerance", "text")
 
@@ -110,17 +109,14 @@ class _Draft:
             if taken is None:
                 raise QueryError("tolerance: needs a date to widen, e.g. year:2019 tolerance:30d")
             taken = replace(taken, tolerance_days=self.tolerance_days)
-        try:
-            return Query(
-                subjects=_canonical(self.subjects),
-                only=self.only,
-                taken=taken,
-                places=_canonical(self.places),
-                text=tuple(self.text),
-                unknown_names=_canonical(self.unknown_names),
-            )
-        except ValueError as exc:
-            raise QueryError(str(exc)) from exc
+        return Query(
+            subjects=_canonical(self.subjects),
+            only=self.only,
+            taken=taken,
+            places=_canonical(self.places),
+            text=tuple(self.text),
+            unknown_names=_canonical(self.unknown_names),
+        )
 
 
 @dataclass(frozen=True)

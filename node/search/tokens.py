@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from node.search.errors import QueryError
-from protocol.query import BARE_VALUE, SEPARATORS
+from protocol.query import BARE_VALUE, SEPARATORS, QueryError
 
 
 @dataclass(frozen=True)

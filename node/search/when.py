@@ -33,9 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
-from node.search.errors import QueryError
 from node.search.tokens import Word, split_words
-from protocol.query import DateRange
+from protocol.query import DateRange, QueryError
 
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2199
 

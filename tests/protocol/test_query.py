@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from protocol.query import DateRange, Query
+from protocol.query import DateRange, Query, QueryError
 
 TEN_YEARS_AGO = DateRange(datetime(2015, 1, 1), datetime(2016, 1, 1), 183, "10 years ago")
 FULL = Query(
@@ -115,7 +115,7 @@ def test_widened_spends_the_tolerance_on_both_edges(taken: DateRange, widened: D
 def test_bad_date_ranges(
     start: datetime | None, end: datetime | None, tolerance_days: int, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         DateRange(start, end, tolerance_days)
 
 
@@ -131,7 +131,7 @@ def test_bad_date_ranges(
     ],
 )
 def test_bad_queries(fields: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         Query(**fields)
 
 
@@ -173,5 +173,5 @@ def _changed_taken(**changes: Any) -> dict[str, Any]:
     ],
 )
 def test_from_dict_refuses_what_it_does_not_understand(data: object, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         Query.from_dict(data)
