@@ -36,6 +36,13 @@ class QueryError(RoostError):
     what is wrong and what to write instead."""
 
 
+# The most days a range may reach past its edges: what `tolerance:Nd` can say (four digits). A
+# peer's JSON could say any integer, and timedelta refuses days past a billion.
+MAX_TOLERANCE_DAYS = 9999
+# The whole days a datetime can hold: a range widened past them stops at them.
+_FIRST_DAY = datetime.combine(date.min, time())
+_LAST_DAY = datetime.combine(date.max, time())
+
 _QUERY_KEYS = frozenset({"v", "subjects", "only", "taken", "places", "text", "unknown_names"})
 _RANGE_KEYS = frozenset({"start", "end", "tolerance_days", "phrase"})
 
@@ -70,13 +77,18 @@ class DateRange:
             )
         if self.tolerance_days < 0:
             raise QueryError(f"tolerance_days must not be negative, not {self.tolerance_days}")
+        if self.tolerance_days > MAX_TOLERANCE_DAYS:
+            raise QueryError(
+                f"tolerance_days is at most {MAX_TOLERANCE_DAYS}, not {self.tolerance_days}"
+            )
 
     def widened(self) -> DateRange:
-        """The range with its tolerance spent: what a search should filter on."""
+        """The range with its tolerance spent: what a search should filter on. An edge
+        widened past the first or last day a date can hold stops there."""
         slack = timedelta(days=self.tolerance_days)
         return DateRange(
-            start=None if self.start is None else self.start - slack,
-            end=None if self.end is None else self.end + slack,
+            start=None if self.start is None else max(self.start, _FIRST_DAY + slack) - slack,
+            end=None if self.end is None else min(self.end, _LAST_DAY - slack) + slack,
             phrase=self.phrase,
         )
 
