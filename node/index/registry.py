@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from node.index.faces import FaceStage
+from node.index.models import Models
 from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
 from node.library.store import Library, LibraryError, Space
@@ -17,14 +18,15 @@ from node.library.store import Library, LibraryError, Space
 
 @dataclass(frozen=True)
 class Context:
-    """What a stage may be built with: the library, the embedding space faces go to, and the
-    model settings of this run."""
+    """What a stage may be built with: the library, the embedding space faces go to, the
+    model settings of this run, and the loaded models it shares (`node.index.models`)."""
 
     library: Library
     space: Space
     detect_side: int
     min_face: int
     model_threads: int
+    models: Models
 
 
 Factory = Callable[[Context], Stage]
@@ -36,6 +38,7 @@ REGISTRY: dict[str, Factory] = {
         detect_side=c.detect_side,
         min_face=c.min_face,
         model_threads=c.model_threads,
+        models=c.models,
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
 }
