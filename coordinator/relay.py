@@ -21,7 +21,8 @@ from collections.abc import Callable
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.model.tunnel import HANDSHAKE_SECONDS, member_of, splice, tls_context
-from protocol.fleet import HEADER, FleetError, key_length
+from protocol.errors import RoostError
+from protocol.fleet import read_preamble
 from protocol.identity import Member
 
 MAX_CONNECTIONS = 256  # all devices together; beyond it connections are refused, not queued
@@ -99,8 +100,8 @@ class Relay:
         try:
             tunnel = self._context.wrap_socket(raw, server_side=True)
             member = member_of(tunnel, self._identity, self._revocations)
-            public_key = _read_exactly(tunnel, key_length(_read_exactly(tunnel, HEADER)))
-        except (OSError, ValueError, FleetError) as exc:
+            public_key = read_preamble(tunnel.recv)
+        except (OSError, RoostError) as exc:  # the handshake; who it is; the preamble
             log.warning("fleet tunnel from %s refused: %s", peer[0], exc)
             return None
         if not self._join(member, public_key):
@@ -109,13 +110,3 @@ class Relay:
             return None
         tunnel.settimeout(None)
         return tunnel, member
-
-
-def _read_exactly(connection: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = connection.recv(size - len(data))
-        if not chunk:
-            raise FleetError("the tunnel closed inside its preamble")
-        data += chunk
-    return data

@@ -8,4 +8,10 @@ parser is documented to raise, and `seeds()` yields real messages made by Roost'
 and EXIF blocks of the photos in ../shared/testdata). Anything else escaping is a crash.
 
 `python -m fuzz TARGET [libFuzzer flags]` runs one target; `scripts/fuzz` runs them all.
+What runs write (corpora, crashes, logs, the world's indexed library) lies under `WORK`.
 """
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / ".fuzz"

@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import sys
-from pathlib import Path
 
 import atheris
 
-WORK = Path(__file__).resolve().parent.parent / ".fuzz"
+from fuzz import WORK
 
 
 def main() -> None:

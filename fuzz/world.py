@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import functools
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ from node.family.directory import DeviceRecord, Directory
 from node.family.identity import Identity
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from protocol.identity import Member, cert_to_pem, issue_device_certificate, make_csr, new_key
+from protocol.labels import Accepted, LabelEvent, LabelWireError, VersionVector, accept, missing
 
 
 class Aborted(Exception):
@@ -71,6 +73,33 @@ class MemoryDirectory(Directory):
         self._devices[member.id] = DeviceRecord(
             member.id, member.name, (address,) if address else ()
         )
+
+
+class MemoryLabels:
+    """A label log in memory (`node.peer.labels.LabelStore`), taking events as the library's
+    does (`protocol.labels.accept` against what it holds): fuzzing a sync handler must not
+    commit to LanceDB per input."""
+
+    def __init__(self, now_us: int, revoked: Callable[[str], bool]) -> None:
+        self.events: dict[str, LabelEvent] = {}
+        self.settled = 0
+        self._now_us = now_us
+        self._revoked = revoked
+
+    def vector(self) -> VersionVector:
+        return VersionVector.of(self.events.values())
+
+    def lacking(self, have: VersionVector) -> list[LabelEvent]:
+        return missing(self.events.values(), have)
+
+    def absorb(self, received: Iterable[LabelEvent | LabelWireError]) -> Accepted:
+        known = self.events.__contains__
+        accepted = accept(received, self.vector(), known, self._now_us, self._revoked)
+        self.events.update((event.id, event) for event in accepted.events)
+        return accepted
+
+    def settle(self) -> None:
+        self.settled += 1
 
 
 @dataclass(frozen=True)

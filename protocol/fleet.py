@@ -13,14 +13,20 @@ without anyone copying keys around. Then both sides stop parsing and pass bytes 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+
+from protocol.errors import RoostError
 
 MAGIC = b"ROOST-FLEET 1\n"
 MAX_KEY = 1024
 HEADER = len(MAGIC) + 2
 
 
-class FleetError(ValueError):
+class FleetError(RoostError):
     """A tunnel preamble that is not one."""
+
+
+Receive = Callable[[int], bytes]  # up to n bytes, b"" at the end: `socket.recv`
 
 
 def encode(public_key: bytes) -> bytes:
@@ -29,12 +35,23 @@ def encode(public_key: bytes) -> bytes:
     return MAGIC + struct.pack(">H", len(public_key)) + public_key
 
 
-def key_length(header: bytes) -> int:
-    """The key length a preamble's fixed-size header announces; raises FleetError if the
-    header is not a Roost fleet preamble."""
-    if len(header) != HEADER or not header.startswith(MAGIC):
+def read_preamble(receive: Receive) -> bytes:
+    """The SuperNode key of the preamble that `receive` delivers, reading no byte past it;
+    raises FleetError for anything else. At most HEADER + MAX_KEY bytes are ever read."""
+    header = _read_exactly(receive, HEADER)
+    if not header.startswith(MAGIC):
         raise FleetError("not a Roost fleet tunnel")
     (length,) = struct.unpack(">H", header[len(MAGIC) :])
     if not 0 < length <= MAX_KEY:
         raise FleetError(f"a SuperNode key of {length} bytes")
-    return int(length)
+    return _read_exactly(receive, length)
+
+
+def _read_exactly(receive: Receive, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = receive(size - len(data))
+        if not chunk:
+            raise FleetError("the tunnel closed inside its preamble")
+        data += chunk
+    return data

@@ -427,12 +427,15 @@ def accept(
     """What of a received batch a device takes, holding `have` and the event ids `known`.
 
     Events already held (by id, or covered by the vector) are skipped, which makes delivering
-    a batch twice, or reordered batches, change nothing. Per replica, events are taken in order
-    up to the first that cannot be: one stamped more than MAX_CLOCK_AHEAD_US past `now_us`, one
-    written by a revoked device, or (`LabelWireError`) one this device cannot read. That
-    replica's later events wait too, so what is held stays a prefix and the vector stays exact.
+    a batch twice, or reordered batches, change nothing; so is a second event under an id the
+    batch already gave, whatever else it says, so that an id names one event. Per replica,
+    events are taken in order up to the first that cannot be: one stamped more than
+    MAX_CLOCK_AHEAD_US past `now_us`, one written by a revoked device, or (`LabelWireError`)
+    one this device cannot read. That replica's later events wait too, so what is held stays a
+    prefix and the vector stays exact.
     """
     taken: list[LabelEvent] = []
+    taken_ids: set[str] = set()
     held: list[str] = []
     stopped: set[str] = set()
     newest = dict(have.newest)
@@ -445,7 +448,7 @@ def accept(
         replica = item.replica
         if replica in stopped:
             continue
-        if item.at <= newest.get(replica, 0) or known(item.id):
+        if item.at <= newest.get(replica, 0) or known(item.id) or item.id in taken_ids:
             continue
         problem = None
         if revoked(replica):
@@ -462,6 +465,7 @@ def accept(
             continue
         newest[replica] = item.at
         taken.append(item)
+        taken_ids.add(item.id)
     return Accepted(taken, held)
 
 

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from protocol.errors import RoostError
+
 VERSION = 1
 
 # What ends a bare value in the structured form (`person:Alice`); a value holding any of these,
@@ -27,6 +29,19 @@ VERSION = 1
 # reads with the same definition, which is what makes the structured form round-trip.
 SEPARATORS = r"\s,;&"
 BARE_VALUE = re.compile(rf'[^{SEPARATORS}"]+')
+
+
+class QueryError(RoostError):
+    """A query that cannot be read as asked, typed here or sent by a peer; the message says
+    what is wrong and what to write instead."""
+
+
+# The most days a range may reach past its edges: what `tolerance:Nd` can say (four digits). A
+# peer's JSON could say any integer, and timedelta refuses days past a billion.
+MAX_TOLERANCE_DAYS = 9999
+# The whole days a datetime can hold: a range widened past them stops at them.
+_FIRST_DAY = datetime.combine(date.min, time())
+_LAST_DAY = datetime.combine(date.max, time())
 
 _QUERY_KEYS = frozenset({"v", "subjects", "only", "taken", "places", "text", "unknown_names"})
 _RANGE_KEYS = frozenset({"start", "end", "tolerance_days", "phrase"})
@@ -52,23 +67,28 @@ class DateRange:
 
     def __post_init__(self) -> None:
         if self.start is None and self.end is None:
-            raise ValueError("a date range needs a start, an end or both")
+            raise QueryError("a date range needs a start, an end or both")
         for edge in (self.start, self.end):
             if edge is not None and (edge.tzinfo is not None or edge.time() != time()):
-                raise ValueError(f"date range edges must be whole local days, not {edge}")
+                raise QueryError(f"date range edges must be whole local days, not {edge}")
         if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValueError(
+            raise QueryError(
                 f"date range ends ({_day(self.end)}) before it starts ({_day(self.start)})"
             )
         if self.tolerance_days < 0:
-            raise ValueError(f"tolerance_days must not be negative, not {self.tolerance_days}")
+            raise QueryError(f"tolerance_days must not be negative, not {self.tolerance_days}")
+        if self.tolerance_days > MAX_TOLERANCE_DAYS:
+            raise QueryError(
+                f"tolerance_days is at most {MAX_TOLERANCE_DAYS}, not {self.tolerance_days}"
+            )
 
     def widened(self) -> DateRange:
-        """The range with its tolerance spent: what a search should filter on."""
+        """The range with its tolerance spent: what a search should filter on. An edge
+        widened past the first or last day a date can hold stops there."""
         slack = timedelta(days=self.tolerance_days)
         return DateRange(
-            start=None if self.start is None else self.start - slack,
-            end=None if self.end is None else self.end + slack,
+            start=None if self.start is None else max(self.start, _FIRST_DAY + slack) - slack,
+            end=None if self.end is None else min(self.end, _LAST_DAY - slack) + slack,
             phrase=self.phrase,
         )
 
@@ -85,10 +105,10 @@ class DateRange:
         record = _record(data, _RANGE_KEYS, "taken")
         tolerance = record["tolerance_days"]
         if type(tolerance) is not int:
-            raise ValueError("taken.tolerance_days must be an integer")
+            raise QueryError("taken.tolerance_days must be an integer")
         phrase = record["phrase"]
         if not isinstance(phrase, str):
-            raise ValueError("taken.phrase must be a string")
+            raise QueryError("taken.phrase must be a string")
         return cls(
             start=_day_or_none(record["start"], "taken.start"),
             end=_day_or_none(record["end"], "taken.end"),
@@ -126,13 +146,13 @@ class Query:
         ):
             for value in values:
                 if not value or value != value.strip() or '"' in value:
-                    raise ValueError(
+                    raise QueryError(
                         f"{what}: {value!r} must be non-empty, trimmed and free of double quotes"
                     )
         if self.only and not (self.subjects or self.unknown_names):
-            raise ValueError("'only' needs at least one person, e.g. 'only Alice'")
+            raise QueryError("'only' needs at least one person, e.g. 'only Alice'")
         if not (self.subjects or self.unknown_names or self.taken or self.places or self.text):
-            raise ValueError("empty query: say who, when or where, e.g. 'Alice in Paris 2019'")
+            raise QueryError("empty query: say who, when or where, e.g. 'Alice in Paris 2019'")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -147,14 +167,14 @@ class Query:
 
     @classmethod
     def from_dict(cls, data: object) -> Query:
-        """The Query a peer sent, or ValueError saying what is wrong with it."""
+        """The Query a peer sent, or QueryError saying what is wrong with it."""
         record = _record(data, _QUERY_KEYS, "query")
         version = record["v"]
         if type(version) is not int or version != VERSION:
-            raise ValueError(f"unsupported query version {version!r} (this device reads {VERSION})")
+            raise QueryError(f"unsupported query version {version!r} (this device reads {VERSION})")
         only = record["only"]
         if not isinstance(only, bool):
-            raise ValueError("query.only must be true or false")
+            raise QueryError("query.only must be true or false")
         taken = record["taken"]
         return cls(
             subjects=_strings(record["subjects"], "query.subjects"),
@@ -197,19 +217,19 @@ def _quoted(value: str) -> str:
 
 def _record(data: object, keys: frozenset[str], what: str) -> dict[str, object]:
     if not isinstance(data, dict):
-        raise ValueError(f"{what} must be a JSON object, not {type(data).__name__}")
+        raise QueryError(f"{what} must be a JSON object, not {type(data).__name__}")
     missing = sorted(keys - data.keys())
     if missing:
-        raise ValueError(f"{what} lacks {', '.join(missing)}")
+        raise QueryError(f"{what} lacks {', '.join(missing)}")
     unexpected = sorted(str(key) for key in data.keys() - keys)
     if unexpected:
-        raise ValueError(f"{what} has unexpected {', '.join(unexpected)}")
+        raise QueryError(f"{what} has unexpected {', '.join(unexpected)}")
     return data
 
 
 def _strings(value: object, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"{what} must be a list of strings")
+        raise QueryError(f"{what} must be a list of strings")
     return tuple(value)
 
 
@@ -217,8 +237,8 @@ def _day_or_none(value: object, what: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{what} must be a YYYY-MM-DD date or null")
+        raise QueryError(f"{what} must be a YYYY-MM-DD date or null")
     try:
         return datetime.combine(date.fromisoformat(value), time())
-    except ValueError:
-        raise ValueError(f"{what} is not a YYYY-MM-DD date: {value!r}") from None
+    except ValueError:  # date.fromisoformat's
+        raise QueryError(f"{what} is not a YYYY-MM-DD date: {value!r}") from None

@@ -21,7 +21,7 @@ from datetime import datetime
 from protocol.errors import RoostError
 from protocol.gen import roost_pb2
 from protocol.labels import name_problem
-from protocol.query import Query
+from protocol.query import Query, QueryError
 
 MAX_HITS = 200  # per device and search
 DEFAULT_HITS = 50
@@ -59,8 +59,12 @@ class SearchRequest:
     @classmethod
     def from_wire(cls, message: roost_pb2.SearchRequest) -> SearchRequest:
         try:
-            query = Query.from_dict(json.loads(message.query))
-        except (ValueError, RecursionError) as exc:
+            document = json.loads(message.query)
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested past the stack
+            raise SearchWireError(f"bad query: not JSON ({exc})") from None
+        try:
+            query = Query.from_dict(document)
+        except QueryError as exc:
             raise SearchWireError(f"bad query: {exc}") from None
         ids = tuple(message.subject_ids)
         if len(ids) != len(query.subjects):

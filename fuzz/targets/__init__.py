@@ -12,4 +12,10 @@ NAMES = (
     "pair",
     "label_batch",
     "version_vector",
+    "labels_push",
+    "search_find",
+    "search_reply",
+    "originals_fetch",
+    "admin_renew",
+    "fleet_preamble",
 )

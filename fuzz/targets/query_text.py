@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from node.search.errors import QueryError
 from node.search.parse import parse_query
+from protocol.query import QueryError
 
 NOW = datetime(2026, 6, 1, 12, 0)
 NAMES = ("Alice", "Bob", "Mary Ann", "Scooby")

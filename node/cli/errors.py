@@ -41,9 +41,9 @@ def exit_codes() -> ExitCodes:
     from node.folders import FolderError
     from node.library.store import LibraryError
     from node.people.edits import LabelError
-    from node.search.errors import QueryError
     from node.service import ServiceError
     from protocol.pairing import CodeError
+    from protocol.query import QueryError
 
     return (
         (QueryError, USAGE, "cannot read the query: "),

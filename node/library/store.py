@@ -64,14 +64,15 @@ class LibraryBusy(LibraryError):
     """Another process holds the library's write lock."""
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
+    """`value` as an SQL string literal in a LanceDB predicate."""
     return "'" + value.replace("'", "''") + "'"
 
 
 def in_clauses(column: str, values: Sequence[str]) -> Iterator[str]:
     """`column IN (...)` predicates over `values`, a few hundred at a time, quoted safely."""
     for start in range(0, len(values), _CHUNK):
-        yield f"{column} IN ({', '.join(_quote(v) for v in values[start : start + _CHUNK])})"
+        yield f"{column} IN ({', '.join(quote(v) for v in values[start : start + _CHUNK])})"
 
 
 @dataclass(frozen=True)
@@ -265,11 +266,11 @@ class Library:
         return found
 
     def photo(self, media_hash: str) -> dict[str, Any] | None:
-        rows = self._where(self.media, f"hash = {_quote(media_hash)}")
+        rows = self._where(self.media, f"hash = {quote(media_hash)}")
         return rows[0] if rows else None
 
     def paths_of(self, media_hash: str) -> list[str]:
-        rows = self._where(self.files, f"hash = {_quote(media_hash)}", ["path"])
+        rows = self._where(self.files, f"hash = {quote(media_hash)}", ["path"])
         return sorted(r["path"] for r in rows)
 
     def paths_by_hash(self, media_hashes: Iterable[str]) -> dict[str, list[str]]:
@@ -281,12 +282,12 @@ class Library:
         return {digest: sorted(paths) for digest, paths in found.items()}
 
     def file(self, path: str) -> dict[str, Any] | None:
-        rows = self._where(self.files, f"path = {_quote(path)}")
+        rows = self._where(self.files, f"path = {quote(path)}")
         return rows[0] if rows else None
 
     def faces_of(self, media_hash: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
         wanted = None if columns is None else sorted({"id", *columns})
-        rows = self._where(self.faces, f"media_hash = {_quote(media_hash)}", wanted)
+        rows = self._where(self.faces, f"media_hash = {quote(media_hash)}", wanted)
         return sorted(rows, key=lambda r: r["id"])
 
     def faces_by_id(self, face_ids: Iterable[str], columns: list[str]) -> dict[str, dict[str, Any]]:

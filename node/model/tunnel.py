@@ -19,13 +19,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from cryptography import x509
-
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.peer.address import parse
+from protocol.errors import RoostError
 from protocol.fleet import encode
-from protocol.identity import Member, verify_member
+from protocol.identity import IdentityError, Member, certificate_from_der, verify_member
 
 HANDSHAKE_SECONDS = 10.0
 MAX_TUNNELS = 64  # per node: Flower's HTTP client opens many connections at once
@@ -49,14 +48,14 @@ def tls_context(identity: Identity, server: bool) -> ssl.SSLContext:
 def member_of(
     connection: ssl.SSLSocket, identity: Identity, revocations: RevocationStore
 ) -> Member:
-    """Who is on the other end, from its certificate's key; raises ValueError if it is not a
-    current, unrevoked member of this family."""
+    """Who is on the other end, from its certificate's key; raises IdentityError if it is not
+    a current, unrevoked member of this family."""
     der = connection.getpeercert(binary_form=True)
     if der is None:
-        raise ValueError("no certificate")
-    member = verify_member(x509.load_der_x509_certificate(der), identity.ca_certificate)
+        raise IdentityError("no certificate")
+    member = verify_member(certificate_from_der(der), identity.ca_certificate)
     if revocations.is_revoked(member.id):
-        raise ValueError(f"{member.id} is revoked")
+        raise IdentityError(f"{member.id} is revoked")
     return member
 
 
@@ -176,10 +175,10 @@ class Forwarder:
             remote = self._context.wrap_socket(raw)
             member = member_of(remote, self._identity, self._revocations)
             if expected is not None and member.id != expected:
-                raise ValueError(f"{address} is {member.id}, not the coordinator {expected}")
+                raise IdentityError(f"{address} is {member.id}, not the coordinator {expected}")
             remote.settimeout(None)
             remote.sendall(self._preamble)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RoostError) as exc:  # ValueError: a bad HOST:PORT
             log.warning("coordinator at %s: %s", address, exc)
             return None
         return remote

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import grpc
 from cryptography import x509
@@ -32,7 +33,6 @@ from protocol.labels import (
     VersionVector,
     batches,
     from_wire,
-    missing,
     to_wire,
 )
 
@@ -48,8 +48,25 @@ class SyncResult:
     held: list[str] = field(default_factory=list)  # why some were not taken, on either side
 
 
-class LabelStore:
-    """This device's label log as sync uses it: read, and absorb batches then refresh the
+class LabelStore(Protocol):
+    """This device's label log as sync uses it. `LibraryLabels` is the real one; a twin in
+    memory stands in where a handler is exercised without a library (fuzzing)."""
+
+    def vector(self) -> VersionVector:
+        """What the log holds, per replica."""
+
+    def lacking(self, have: VersionVector) -> list[LabelEvent]:
+        """The events a peer holding `have` lacks, in sending order (`protocol.labels.missing`)."""
+
+    def absorb(self, received: Iterable[LabelEvent | LabelWireError]) -> Accepted:
+        """Take what a peer sent (`protocol.labels.accept`), durably, as one commit."""
+
+    def settle(self) -> None:
+        """Bring what is derived from the log up to date after absorbing."""
+
+
+class LibraryLabels:
+    """The label log of this device's library: read, and absorb batches then refresh the
     people state once, under the labels lock (which an index run holds only briefly)."""
 
     def __init__(self, device: Device) -> None:
@@ -57,6 +74,12 @@ class LabelStore:
 
     def log(self) -> EventLog:
         return EventLog(self._device.library)
+
+    def vector(self) -> VersionVector:
+        return self.log().vector()
+
+    def lacking(self, have: VersionVector) -> list[LabelEvent]:
+        return self.log().lacking(have)
 
     def absorb(self, received: Iterable[LabelEvent | LabelWireError]) -> Accepted:
         return self.log().absorb(received, self._device.revocations.is_revoked)
@@ -72,9 +95,14 @@ class LabelStore:
 
 
 class LabelsService(roost_pb2_grpc.LabelsServicer):  # type: ignore[misc]
-    def __init__(self, device: Device, absorbed: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        device: Device,
+        absorbed: Callable[[str], None] = lambda _: None,
+        store: LabelStore | None = None,
+    ) -> None:
         self._device = device
-        self._store = LabelStore(device)
+        self._store = store or LibraryLabels(device)
         self._absorbed = absorbed  # told the caller's id after a push brought news
 
     @property
@@ -86,12 +114,11 @@ class LabelsService(roost_pb2_grpc.LabelsServicer):  # type: ignore[misc]
 
     @rpc
     def Vector(self, request: roost_pb2.VectorRequest, call: Call) -> roost_pb2.VersionVector:
-        return self._store.log().vector().to_wire()
+        return self._store.vector().to_wire()
 
     @rpc
     def Pull(self, request: roost_pb2.VersionVector, call: Call) -> Iterator[roost_pb2.LabelBatch]:
-        have = VersionVector.from_wire(request)
-        lacking = missing(self._store.log().read(), have)
+        lacking = self._store.lacking(VersionVector.from_wire(request))
         for batch in batches(lacking):
             if not call.active():
                 return
@@ -125,12 +152,12 @@ def read_batch(batch: roost_pb2.LabelBatch) -> list[LabelEvent | LabelWireError]
 def sync_with(device: Device, peer: Peer, deadline: float) -> SyncResult:
     """Pull from `peer` what this device lacks, then push what it lacks. Each received batch is
     one commit, so a sync cut short keeps what it had absorbed and the next one resumes."""
-    store = LabelStore(device)
+    store = LibraryLabels(device)
     result = SyncResult()
     client = device.client()
 
     def pull(stub: roost_pb2_grpc.LabelsStub, timeout: float) -> None:
-        for batch in stub.Pull(store.log().vector().to_wire(), timeout=timeout):
+        for batch in stub.Pull(store.vector().to_wire(), timeout=timeout):
             accepted = store.absorb(read_batch(batch))
             result.received += len(accepted.events)
             result.held += accepted.held
@@ -142,7 +169,7 @@ def sync_with(device: Device, peer: Peer, deadline: float) -> SyncResult:
             )
         except LabelWireError as exc:
             raise PeerError(f"{peer.name} sent a bad version vector: {exc}") from exc
-        lacking = missing(store.log().read(), theirs)
+        lacking = store.lacking(theirs)
         if not lacking:
             return
         stream = (roost_pb2.LabelBatch(events=[to_wire(e) for e in b]) for b in batches(lacking))

@@ -14,8 +14,8 @@ import grpc
 
 from node.peer.device import Device
 from node.peer.fanout import Peer
-from node.search.errors import QueryError
 from protocol.gen import roost_pb2, roost_pb2_grpc
+from protocol.query import QueryError
 from protocol.wire import MAX_CALL_SECONDS
 
 HERE_SECONDS = 10.0  # on top of the family deadline: this device's own search

@@ -22,10 +22,10 @@ import grpc
 from cryptography import x509
 
 from node.peer.auth import identify, refuse
-from node.search.errors import QueryError
 from protocol.errors import RoostError
 from protocol.identity import Member
 from protocol.labels import LabelWireError
+from protocol.query import QueryError
 from protocol.search import SearchWireError
 
 # What a malformed request raises: answered with INVALID_ARGUMENT.

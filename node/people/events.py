@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from node.files import create_once, locked
 from node.library.schema import key_field
-from node.library.store import Library
+from node.library.store import Library, quote
 from protocol.labels import (
     Accepted,
     Edit,
@@ -40,6 +40,7 @@ from protocol.labels import (
     Source,
     VersionVector,
     accept,
+    missing,
     stamp,
 )
 
@@ -57,6 +58,9 @@ EVENTS = pa.schema(
         pa.field("source", pa.string(), nullable=False),
     ]
 )
+# Replicas past which `lacking` reads the whole log: a family has a few devices, and a
+# predicate per replica is cheap only for a few.
+_MAX_VECTOR_PREDICATE = 64
 
 
 def new_subject_id() -> str:
@@ -88,7 +92,23 @@ class EventLog:
         return sorted((_event(r) for r in unique.values()), key=lambda e: e.order)
 
     def vector(self) -> VersionVector:
-        return VersionVector.of(self.read())
+        """Per replica, the newest event held: two columns read, not the events."""
+        rows = self.table.search().select(["replica", "at"]).limit(None).to_arrow()
+        newest: dict[str, int] = {}
+        for replica, at in zip(rows["replica"].to_pylist(), rows["at"].to_pylist(), strict=True):
+            newest[replica] = max(newest.get(replica, 0), at)
+        return VersionVector(newest)
+
+    def lacking(self, have: VersionVector) -> list[LabelEvent]:
+        """The events a peer holding `have` lacks (`protocol.labels.missing`), reading only the
+        rows past its vector: a peer that is up to date costs a scan of two columns, not the
+        whole log. A vector of very many replicas is answered from the whole log instead."""
+        query = self.table.search()
+        if len(have.newest) <= _MAX_VECTOR_PREDICATE:
+            query = query.where(_past(have))
+        rows = query.limit(None).to_arrow().to_pylist()
+        unique = {row["id"]: row for row in rows}
+        return missing((_event(r) for r in unique.values()), have)
 
     def append(self, edits: Sequence[Edit], after: Sequence[LabelEvent]) -> list[LabelEvent]:
         """Stamp and write `edits` with one commit; `after` is the log as the caller read it."""
@@ -110,13 +130,19 @@ class EventLog:
         accept` for what is taken). Absorbs are serialised by a lock beside the table, so two
         of them (the node and `roost sync`) cannot both insert one id."""
         with locked(self._lock):
-            held = self.read()
-            ids = {e.id for e in held}
-            accepted = accept(batch, VersionVector.of(held), ids.__contains__, now_us(), revoked)
+            held = self.table.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
+            ids = set(held)
+            accepted = accept(batch, self.vector(), ids.__contains__, now_us(), revoked)
             if accepted.events:
                 rows = pa.Table.from_pylist([_row(e) for e in accepted.events], EVENTS)
                 self.table.merge_insert("id").when_not_matched_insert_all().execute(rows)
         return accepted
+
+
+def _past(have: VersionVector) -> str:
+    """The rows of replicas `have` does not hold up to their time: what it lacks."""
+    held = [f"(replica = {quote(r)} AND at <= {at})" for r, at in have.newest.items()]
+    return f"NOT ({' OR '.join(held)})" if held else "true"
 
 
 def _row(event: LabelEvent) -> dict[str, object]:

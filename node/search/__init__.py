@@ -4,8 +4,8 @@
 the language live in `node.search.parse` (names, places, fields) and `node.search.when` (dates).
 """
 
-from node.search.errors import QueryError
 from node.search.parse import parse_query
 from node.search.when import parse_when
+from protocol.query import QueryError
 
 __all__ = ["QueryError", "parse_query", "parse_when"]

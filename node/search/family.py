@@ -123,7 +123,7 @@ def search_family(
     asking: Future[list[Outcome[RemoteAnswer]]] | None = None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="family-search")
     if device is not None and peers:
-        request = _request(state, query, limit)
+        request = request_for(state, query, limit)
         asker = device
 
         def ask_all() -> list[Outcome[RemoteAnswer]]:
@@ -142,7 +142,7 @@ def search_family(
     return _merge(query, mine, here, outcomes, limit)
 
 
-def _request(state: State, query: Query, limit: int) -> SearchRequest:
+def request_for(state: State, query: Query, limit: int) -> SearchRequest:
     """The query for the family, with the subject id of each name in this device's registry
     (a name that has none here, say forgotten meanwhile, goes as a name to look up there)."""
     found = {name: state.labels.by_name(name) for name in query.subjects}

@@ -36,11 +36,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from node.search.errors import QueryError
-from node.search.phrases import PhraseBook
+from node.search.phrases import PhraseBook, phrase_book
 from node.search.tokens import Field, Phrase, Word, tokenize
 from node.search.when import NEEDS_A_YEAR, combine, match_when, parse_date_field
-from protocol.query import DateRange, Query
+from protocol.query import DateRange, Query, QueryError
 
 FIELDS = ("person", "pet", "place", "only", "year", "month", "after", "before", "tolerance", "text")
 
@@ -79,7 +78,7 @@ def parse_query(
     cities, regions and countries in it; both are matched ignoring case and give the canonical
     spelling. `now` anchors relative dates ("last summer"); it is never read from the clock.
     """
-    reader = _Reader(PhraseBook(known_names), PhraseBook(known_places), now)
+    reader = _Reader(phrase_book(tuple(known_names)), phrase_book(tuple(known_places)), now)
     run: list[Word] = []
     for token in tokenize(text):
         if isinstance(token, Word):
@@ -110,17 +109,14 @@ class _Draft:
             if taken is None:
                 raise QueryError("tolerance: needs a date to widen, e.g. year:2019 tolerance:30d")
             taken = replace(taken, tolerance_days=self.tolerance_days)
-        try:
-            return Query(
-                subjects=_canonical(self.subjects),
-                only=self.only,
-                taken=taken,
-                places=_canonical(self.places),
-                text=tuple(self.text),
-                unknown_names=_canonical(self.unknown_names),
-            )
-        except ValueError as exc:
-            raise QueryError(str(exc)) from exc
+        return Query(
+            subjects=_canonical(self.subjects),
+            only=self.only,
+            taken=taken,
+            places=_canonical(self.places),
+            text=tuple(self.text),
+            unknown_names=_canonical(self.unknown_names),
+        )
 
 
 @dataclass(frozen=True)
@@ -182,7 +178,7 @@ class _Reader:
             elif known.taken is not None:
                 self.draft.ranges.append(known.taken)
             return known.length
-        if self._is_loose_name(words, i):
+        if self._could_be_name(words[i]):  # and nothing known begins here, as just seen
             end = i + 1
             while end < len(words) and self._is_loose_name(words, end):
                 end += 1
@@ -204,12 +200,11 @@ class _Reader:
 
     def _is_loose_name(self, words: Sequence[Word], i: int) -> bool:
         """A capitalised word that nothing explains: part of a name nobody has labelled yet."""
-        word = words[i]
-        return (
-            word.text[:1].isupper()
-            and word.key not in _VOCABULARY
-            and self._known(words, i) is None
-        )
+        return self._could_be_name(words[i]) and self._known(words, i) is None
+
+    @staticmethod
+    def _could_be_name(word: Word) -> bool:
+        return word.text[:1].isupper() and word.key not in _VOCABULARY
 
     def _read_plain(self, word: Word) -> None:
         key = word.key

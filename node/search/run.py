@@ -188,11 +188,13 @@ class _Matcher:
 
 
 def _date_condition(taken: DateRange) -> str:
+    """The range as a LanceDB predicate. Edges are written by `isoformat`, which pads the year
+    to four digits as SQL reads it (`%Y` writes the year 486 as "486", which LanceDB refuses)."""
     parts = []
     if taken.start is not None:
-        parts.append(f"taken_local >= TIMESTAMP '{taken.start:%Y-%m-%d %H:%M:%S}'")
+        parts.append(f"taken_local >= TIMESTAMP '{taken.start.isoformat(sep=' ')}'")
     if taken.end is not None:
-        parts.append(f"taken_local < TIMESTAMP '{taken.end:%Y-%m-%d %H:%M:%S}'")
+        parts.append(f"taken_local < TIMESTAMP '{taken.end.isoformat(sep=' ')}'")
     return " AND ".join(parts)
 
 

@@ -8,10 +8,9 @@ and what the library knows meet as the same words whatever their case or trailin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from node.search.errors import QueryError
-from protocol.query import BARE_VALUE, SEPARATORS
+from protocol.query import BARE_VALUE, SEPARATORS, QueryError
 
 
 @dataclass(frozen=True)
@@ -19,11 +18,11 @@ class Word:
     """One natural-language word, as typed less trailing punctuation and a possessive 's."""
 
     text: str
+    key: str = field(init=False, repr=False, compare=False)  # what it is compared by
 
-    @property
-    def key(self) -> str:
-        """What the word is compared by: matching ignores case."""
-        return self.text.casefold()
+    def __post_init__(self) -> None:
+        # Matching ignores case; each rule tried at each word reads keys, so fold once.
+        object.__setattr__(self, "key", self.text.casefold())
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
-from node.search.errors import QueryError
 from node.search.tokens import Word, split_words
-from protocol.query import DateRange
+from protocol.query import DateRange, QueryError
 
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2199
 
@@ -118,11 +117,11 @@ def match_when(words: Sequence[Word], start: int, now: datetime) -> tuple[DateRa
     Raises QueryError for a phrase that is clearly meant as a date but is wrong ("2019-13",
     "2017 to 2015").
     """
-    keys = [word.key for word in words]
     today = datetime.combine(now.date(), time())
-    found = _open(keys, start, today)
+    found = _open(words, start, today)
     if found is None:
-        closed = _span(keys, start, today) or _point(keys, start, today)
+        here = _point(words, start, today)
+        closed = _span(words, start, here, today) or here
         if closed is None:
             return None
         found = closed[0].as_range(), closed[1]
@@ -176,12 +175,12 @@ def parse_date_field(name: str, value: str) -> DateRange:
     return DateRange(period.start, period.end, phrase=phrase)
 
 
-def _open(keys: Sequence[str], i: int, today: datetime) -> tuple[DateRange, int] | None:
+def _open(words: Sequence[Word], i: int, today: datetime) -> tuple[DateRange, int] | None:
     """Open ranges: since X, after X, before X."""
-    word = _at(keys, i)
+    word = _at(words, i)
     if word not in ("since", "after", "before"):
         return None
-    found = _point(keys, i + 1, today)
+    found = _point(words, i + 1, today)
     if found is None:
         return None
     period, end = found
@@ -192,35 +191,36 @@ def _open(keys: Sequence[str], i: int, today: datetime) -> tuple[DateRange, int]
     return DateRange(None, period.start, period.tolerance_days), end
 
 
-def _span(keys: Sequence[str], i: int, today: datetime) -> _Found | None:
-    """Closed spans: X to Y, from X until Y, between X and Y."""
-    opener = _at(keys, i)
-    first = _point(keys, i + 1 if opener in ("from", "between") else i, today)
+def _span(words: Sequence[Word], i: int, here: _Found | None, today: datetime) -> _Found | None:
+    """Closed spans: X to Y, from X until Y, between X and Y; `here` is the point that begins
+    at `i` (read once by the caller, which falls back to it), X when there is no opener."""
+    opener = _at(words, i)
+    first = _point(words, i + 1, today) if opener in ("from", "between") else here
     if first is None:
         return None
     start, middle = first
     joiners = {"and"} if opener == "between" else _SPAN_JOINERS
-    if _at(keys, middle) not in joiners:
+    if _at(words, middle) not in joiners:
         return None
-    last = _point(keys, middle + 1, today)
+    last = _point(words, middle + 1, today)
     if last is None:
         return None
     end, after = last
-    return _spanning(start, end, " ".join(keys[i:after])), after
+    return _spanning(start, end, " ".join(w.key for w in words[i:after])), after
 
 
-def _point(keys: Sequence[str], i: int, today: datetime) -> _Found | None:
+def _point(words: Sequence[Word], i: int, today: datetime) -> _Found | None:
     """One closed period: a date, a month or season of a year, a decade or a relative phrase."""
-    if _at(keys, i) == "the":
+    if _at(words, i) == "the":
         i += 1
-    word = _at(keys, i)
+    word = _at(words, i)
     period = _one_word(word, today)
     if period is not None:
         return period, i + 1
-    if word in _NAMED_PERIODS and (year := _year(_at(keys, i + 1))) is not None:
+    if word in _NAMED_PERIODS and (year := _year(_at(words, i + 1))) is not None:
         first_month, length = _NAMED_PERIODS[word]
         return _months(year, first_month, length), i + 2
-    return _relative(keys, i, today)
+    return _relative(words, i, today)
 
 
 def _one_word(word: str, today: datetime) -> _Period | None:
@@ -237,9 +237,9 @@ def _one_word(word: str, today: datetime) -> _Period | None:
     )
 
 
-def _relative(keys: Sequence[str], i: int, today: datetime) -> _Found | None:
+def _relative(words: Sequence[Word], i: int, today: datetime) -> _Found | None:
     """Relative to today: last year, this month, last summer, 10 years ago, a week ago."""
-    word, unit = _at(keys, i), _at(keys, i + 1)
+    word, unit = _at(words, i), _at(words, i + 1)
     if word in ("last", "this") and unit in _UNITS:
         return _calendar(unit, today, back=1 if word == "last" else 0), i + 2
     if word == "last" and unit in _SEASONS:
@@ -248,7 +248,7 @@ def _relative(keys: Sequence[str], i: int, today: datetime) -> _Found | None:
         return _this_season(unit, today), i + 2
     count = _count(word)
     unit = unit.removesuffix("s")
-    if count is None or unit not in _UNITS or _at(keys, i + 2) != "ago":
+    if count is None or unit not in _UNITS or _at(words, i + 2) != "ago":
         return None
     period = _calendar(unit, today, back=count)
     return _Period(period.start, period.end, _FUZZY_DAYS[unit]), i + 3
@@ -364,9 +364,11 @@ def _count(word: str) -> int | None:
     return int(word) if _COUNT.fullmatch(word) else _COUNTS.get(word)
 
 
-def _at(keys: Sequence[str], i: int) -> str:
-    """The word at `i`, or "" past the end, so rules can look ahead without bounds checks."""
-    return keys[i] if i < len(keys) else ""
+def _at(words: Sequence[Word], i: int) -> str:
+    """The key of the word at `i`, or "" past the end, so rules can look ahead without bounds
+    checks. Rules read the few words they look at, never the whole query: a query is read
+    word by word, so anything per word that touched every word would make it quadratic."""
+    return words[i].key if i < len(words) else ""
 
 
 _DATE_FIELDS = {

@@ -11,18 +11,22 @@ from node.library.store import LibraryBusy, LibraryError
 from node.media.decode import DecodeError
 from node.peer import PeerError
 from node.people.edits import LabelError
-from node.search.errors import QueryError
 from protocol.errors import RoostError
+from protocol.fleet import FleetError
 from protocol.identity import IdentityError
+from protocol.labels import LabelWireError
 from protocol.pairing import CodeError
+from protocol.query import QueryError
 from protocol.revocation import RevocationError
+from protocol.search import SearchWireError
 
 
 @pytest.mark.parametrize(
     "error",
     [
         ModelMissing, FamilyError, PeerError, LibraryError, LibraryBusy, DecodeError, LabelError,
-        QueryError, IdentityError, CodeError, RevocationError, CommandError,
+        QueryError, IdentityError, CodeError, RevocationError, CommandError, LabelWireError,
+        SearchWireError, FleetError,
     ],
 )  # fmt: skip
 def test_every_domain_error_shares_the_root(error: type[Exception]) -> None:

@@ -3,16 +3,20 @@ commit per batch (hypothesis over real LanceDB tables)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.library.store import Library
+from node.people import events
 from node.people.events import EventLog
-from protocol.labels import Edit, VersionVector, batches, fold, missing
+from protocol.labels import Edit, LabelEvent, VersionVector, batches, fold, missing
 from tests.protocol.replicas import Replica, over_the_wire, state
 from tests.protocol.test_label_sync import T0, edits
 
@@ -22,6 +26,20 @@ _counter = itertools.count()
 def fresh_log(root: Path) -> EventLog:
     library = Library.open(root / f"lib{next(_counter)}", embedder="dlib-resnet-v1", dim=128)
     return EventLog(library)
+
+
+@contextlib.contextmanager
+def counting_events() -> Iterator[list[str]]:
+    """The ids of the events built from rows read while it is held."""
+    built: list[str] = []
+    real = events._event
+
+    def counted(row: dict[str, object]) -> LabelEvent:
+        built.append(str(row["id"]))
+        return real(row)
+
+    with mock.patch.object(events, "_event", counted):
+        yield built
 
 
 @settings(max_examples=12, deadline=None)
@@ -53,3 +71,37 @@ def test_absorbing_any_cut_or_repeated_delivery_then_resyncing_gives_the_union(
         assert {e.id: e for e in held} == everything
         assert log.vector() == VersionVector.of(everything.values())
         assert state(fold(held)) == state(fold(everything.values()))
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.lists(edits, min_size=1, max_size=3)), max_size=6),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8)), max_size=4),
+)
+def test_a_pull_reads_only_what_the_peer_lacks(
+    made: list[tuple[int, list[Edit]]], cuts: list[tuple[int, int]]
+) -> None:
+    """`lacking` answers exactly as `missing` over the whole log does, and builds only the
+    events it answers with: an up-to-date peer costs no event read."""
+    writers = [Replica(c * 52, T0) for c in "ABC"]
+    for who, script in made:
+        writers[who].edit(script)
+    everything = sorted((e for w in writers for e in w.events.values()), key=lambda e: e.order)
+    # A peer's vector: each replica held up to its `cut`-th event (3: a replica it never saw).
+    have = {}
+    for who, cut in cuts:
+        if who < 3:
+            mine = sorted(e.at for e in everything if e.replica == writers[who].id)
+            have[writers[who].id] = mine[cut - 1] if 0 < cut <= len(mine) else 0
+        else:
+            have["00000000-0000-4000-8000-000000000000"] = cut
+    vector = VersionVector(have)
+    with tempfile.TemporaryDirectory() as tmp, counting_events() as built:
+        log = fresh_log(Path(tmp))
+        for batch in batches(everything):
+            log.absorb(over_the_wire(batch))
+        built.clear()
+        assert log.lacking(vector) == missing(everything, vector)
+        assert len(built) == len(missing(everything, vector))
+        built.clear()
+        assert log.lacking(log.vector()) == [] and built == []

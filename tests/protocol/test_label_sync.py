@@ -173,6 +173,16 @@ def test_events_written_by_a_revoked_device_are_refused_whoever_relays_them() ->
     assert taken.events == [] and "revoked" in taken.held[0]
 
 
+def test_an_id_given_twice_in_one_batch_is_taken_once_whatever_the_second_says() -> None:
+    """A batch repeating an event's id under another replica once took both, and a library
+    then held two rows under one id (found fuzzing `Labels.Push`)."""
+    first = event(Edit(Op.SUBJECT, SUBJECTS[0], name="Alice"), T0, "B" * 52)
+    again = LabelEvent(Edit(Op.SUBJECT, SUBJECTS[1], name="Bob"), first.id, T0 + 1, "C" * 52)
+    later = event(Edit(Op.SUBJECT, SUBJECTS[2], name="Carl"), T0 + 2, "C" * 52)
+    taken = accept([again, first, later], VersionVector(), lambda _: False, T0, lambda _: False)
+    assert taken.events == [first, later] and taken.held == []
+
+
 # -- convergence (hypothesis) --------------------------------------------------------------------
 
 edits = st.one_of(

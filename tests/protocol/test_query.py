@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from protocol.query import DateRange, Query
+from protocol.query import MAX_TOLERANCE_DAYS, DateRange, Query, QueryError
 
 TEN_YEARS_AGO = DateRange(datetime(2015, 1, 1), datetime(2016, 1, 1), 183, "10 years ago")
 FULL = Query(
@@ -95,6 +95,13 @@ def test_the_phrase_is_not_part_of_the_meaning() -> None:
         (TEN_YEARS_AGO, DateRange(datetime(2014, 7, 2), datetime(2016, 7, 2))),
         (DateRange(None, datetime(2010, 1, 1), 10), DateRange(None, datetime(2010, 1, 11))),
         (DateRange(datetime(2018, 1, 1), None), DateRange(datetime(2018, 1, 1), None)),
+        # past the first or last day a date holds: stops there (once an OverflowError)
+        (DateRange(datetime(1, 1, 15), None, 30), DateRange(datetime(1, 1, 1), None)),
+        (DateRange(None, datetime(9999, 12, 20), 30), DateRange(None, datetime(9999, 12, 31))),
+        (
+            DateRange(datetime(1, 2, 1), datetime(9999, 1, 1), MAX_TOLERANCE_DAYS),
+            DateRange(datetime(1, 1, 1), datetime(9999, 12, 31)),
+        ),
     ],
 )
 def test_widened_spends_the_tolerance_on_both_edges(taken: DateRange, widened: DateRange) -> None:
@@ -110,12 +117,13 @@ def test_widened_spends_the_tolerance_on_both_edges(taken: DateRange, widened: D
         (datetime(2015, 1, 1, 12), None, 0, "whole local days"),
         (datetime(2015, 1, 1, tzinfo=timezone(timedelta(hours=1))), None, 0, "whole local days"),
         (datetime(2015, 1, 1), None, -1, "must not be negative"),
+        (datetime(2015, 1, 1), None, MAX_TOLERANCE_DAYS + 1, "is at most 9999"),
     ],
 )
 def test_bad_date_ranges(
     start: datetime | None, end: datetime | None, tolerance_days: int, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         DateRange(start, end, tolerance_days)
 
 
@@ -131,7 +139,7 @@ def test_bad_date_ranges(
     ],
 )
 def test_bad_queries(fields: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         Query(**fields)
 
 
@@ -163,6 +171,7 @@ def _changed_taken(**changes: Any) -> dict[str, Any]:
         (_changed_taken(tolerance_days="183"), "taken.tolerance_days must be an integer"),
         (_changed_taken(tolerance_days=True), "taken.tolerance_days must be an integer"),
         (_changed_taken(tolerance_days=-1), "must not be negative"),
+        (_changed_taken(tolerance_days=10**12), "is at most 9999"),  # once an OverflowError
         (_changed_taken(phrase=None), "taken.phrase must be a string"),
         (_changed_taken(surprise=1), "taken has unexpected surprise"),
         (_changed(subjects=[""]), "must be non-empty"),
@@ -173,5 +182,5 @@ def _changed_taken(**changes: Any) -> dict[str, Any]:
     ],
 )
 def test_from_dict_refuses_what_it_does_not_understand(data: object, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(QueryError, match=message):
         Query.from_dict(data)

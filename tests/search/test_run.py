@@ -17,6 +17,7 @@ from node.people.clusters import read_clusters
 from node.search import QueryError
 from node.search.family import search_family
 from node.search.run import Answer, parse, search
+from protocol.query import DateRange, Query
 from tests.albums import FILE_DATE, Album, copy_home
 
 NOW = datetime(2025, 3, 10, 14, 30)
@@ -98,6 +99,20 @@ def test_finds_exactly_the_expected_photos(
     album: Album, library: Library, text: str, expected: list[str]
 ) -> None:
     assert found(album, ask(library, text)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        DateRange(datetime(486, 12, 2), datetime(2013, 1, 1)),  # once refused by LanceDB's SQL
+        DateRange(datetime(1, 1, 15), datetime(2012, 12, 2), 30),  # once an OverflowError
+    ],
+)
+def test_a_range_reaching_back_to_the_first_centuries_is_searched(
+    album: Album, library: Library, taken: DateRange
+) -> None:
+    """Typed years lie in 1800-2199, but a peer's query may carry any date a date can hold."""
+    assert found(album, search(library, Query(taken=taken))) == ["faces/id08/img39.jpg"]
 
 
 def test_hits_carry_media_date_place_and_people(album: Album, library: Library) -> None:

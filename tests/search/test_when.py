@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import overload
 
 import pytest
 
 from node.search import QueryError, parse_when
+from node.search.tokens import Word, split_words
+from node.search.when import match_when
 from protocol.query import DateRange
 
 NOW = datetime(2025, 3, 10, 14, 30)
@@ -173,3 +178,37 @@ def test_only_the_wall_clock_date_of_now_counts() -> None:
 def test_bad_phrases_are_refused_with_a_reason(phrase: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         parse_when(phrase, NOW)
+
+
+class CountingWords(Sequence[Word]):
+    """Words that count how many times one of them is read."""
+
+    def __init__(self, words: list[Word]) -> None:
+        self._words = words
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    @overload
+    def __getitem__(self, i: int) -> Word: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Word]: ...
+    def __getitem__(self, i: int | slice) -> Word | Sequence[Word]:
+        found = self._words[i]
+        self.reads += len(found) if isinstance(found, list) else 1
+        return found
+
+
+@pytest.mark.parametrize("text", ["the Xy 1 last to and", "between 2015 and 2017 summer 2019 ago"])
+def test_a_long_query_is_read_in_work_linear_in_its_words(text: str) -> None:
+    """Trying the date rules at every word reads a few words each time, never the whole query:
+    a fuzzed 4 KB query once made every word read all the others (quadratic)."""
+    reads = []
+    for repeat in (50, 200):
+        words = CountingWords(split_words(" ".join([text] * repeat)))
+        for start in range(len(words)):
+            with contextlib.suppress(QueryError):  # a date phrase that is wrong: read all the same
+                match_when(words, start, NOW)
+        reads.append(words.reads / len(words))
+    assert reads[1] <= reads[0] * 1.1 and reads[0] < 12

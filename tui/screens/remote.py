@@ -3,12 +3,10 @@ and `f` to fetch the original from that device (`roost fetch`), which its owner 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import ClassVar
 
 import platformdirs
-from PIL import Image
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,7 +15,7 @@ from textual.widgets import Label
 from node.family import FamilyError
 from node.search.family import FamilyHit
 from tui.screens.base import RoostScreen, Session
-from tui.widgets.images import photo_image
+from tui.widgets.images import peer_thumbnail, photo_image
 
 
 class RemotePhotoScreen(RoostScreen):
@@ -47,9 +45,8 @@ class RemotePhotoScreen(RoostScreen):
         when = hit.taken_at[:16].replace("T", " ")
         yield Label(f"{when} · {hit.place or 'no place'}", markup=False)
         yield Label(", ".join(hit.people) or "nobody named", markup=False)
-        picture = Image.open(io.BytesIO(hit.thumbnail)) if hit.thumbnail else None
         with Vertical(classes="photo"):
-            yield photo_image(self.session.image_class, picture)
+            yield photo_image(self.session.image_class, peer_thumbnail(hit.thumbnail))
 
     async def show(self) -> None:
         await self.recompose()

@@ -7,7 +7,6 @@ poster frame."""
 
 from __future__ import annotations
 
-import io
 from typing import ClassVar
 
 from PIL import Image
@@ -25,6 +24,7 @@ from tui.screens.photo import PhotoScreen
 from tui.screens.remote import RemotePhotoScreen
 from tui.widgets.cards import VIDEO_MARK, HitCard
 from tui.widgets.grid import Card, LazyGrid
+from tui.widgets.images import peer_thumbnail
 from tui.widgets.status import count
 
 _THUMBNAIL = 256  # pixels on the long side of a result's photo
@@ -69,10 +69,10 @@ class SearchScreen(RoostScreen):
         return cards
 
     def _picture(self, hit: FamilyHit) -> Image.Image | None:
+        if hit.path is None:
+            return peer_thumbnail(hit.thumbnail)
         try:
-            if hit.path is not None:
-                return self.roost.picture(hit.path, _THUMBNAIL)
-            return Image.open(io.BytesIO(hit.thumbnail)) if hit.thumbnail else None
+            return self.roost.picture(hit.path, _THUMBNAIL)
         except (DecodeError, OSError):
             return None
 

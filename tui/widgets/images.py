@@ -17,6 +17,8 @@ from PIL import Image, ImageOps
 from textual.widget import Widget
 from textual.widgets import Static
 
+from node.peer.search import thumbnail_header_problem
+
 ImageClass = Callable[[Image.Image], Widget]
 
 # A letterboxed photo is this many pixels per terminal cell: cells are about twice as tall as
@@ -42,6 +44,22 @@ def terminal_image_class() -> ImageClass:
         from textual_image.widget import Image as TerminalImage
 
     return TerminalImage
+
+
+def peer_thumbnail(data: bytes) -> Image.Image | None:
+    """A thumbnail another device sent with a hit, decoded now, or None (none sent, or one that
+    does not decode). Its header is checked again (`node.peer.search` refuses it on arrival)
+    before the body is decoded, so what is decoded is small whoever built the hit; decoding
+    here, not lazily inside a widget, keeps a corrupt body from failing while the screen is
+    drawn."""
+    if not data or thumbnail_header_problem(data):
+        return None
+    try:
+        image = Image.open(io.BytesIO(data), formats=("JPEG", "WEBP"))
+        image.load()
+    except OSError:
+        return None
+    return image
 
 
 def face_image(image_class: ImageClass, jpeg: bytes | None) -> Widget:
