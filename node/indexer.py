@@ -15,7 +15,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -26,10 +26,15 @@ from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MtcnnDetector
 from node.faces.embed import DEFAULT_EMBEDDER, Embedder, embedder_class
 from node.faces.models import ModelMissing
-from node.library.schema import FaceRecord, FileRecord, PhotoRecord
+from node.library.schema import FaceRecord, FileRecord, PhotoRecord, face_id
 from node.library.store import Library, write_lock
+from node.media import sources
 from node.media.decode import Decoded, DecodeError, decode
-from node.media.scan import Found, Problem, scan
+from node.media.live import LivePairs
+from node.media.metadata import PhotoInfo, describe
+from node.media.names import NamedFace, import_names
+from node.media.regions import match_faces
+from node.media.scan import Found, Problem, ScanResult, scan
 from node.progress import Reporter
 from node.settings import Home
 
@@ -59,6 +64,7 @@ class Summary:
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
     models_loaded: list[str] = field(default_factory=list)
+    imported: sources.ImportCounts = field(default_factory=sources.ImportCounts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +77,7 @@ class Summary:
             "skipped": [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
             "models_loaded": self.models_loaded,
+            "imported": self.imported.to_json(),
         }
 
 
@@ -101,6 +108,7 @@ class _Prepared:
     found: Found
     hash: str | None = None
     decoded: Decoded | None = None
+    info: PhotoInfo | None = None
     problem: str | None = None
 
 
@@ -132,9 +140,13 @@ class _Run:
         self.processed = library.processed_hashes()
         self.batch: list[PhotoRecord] = []
         self.links: list[FileRecord] = []
+        self.sources: list[sources.SourceRow] = []
+        self.scan = ScanResult()
+        self.live = LivePairs([])
 
     def run(self, roots: Sequence[str | os.PathLike[str]]) -> Summary:
-        found = scan(roots)
+        found = self.scan = scan(roots)
+        self.live = LivePairs(v.path for v in found.videos)
         s = self.summary
         s.seen, s.skipped, s.failed = found.seen, list(found.skipped), list(found.failed)
         todo = [f for f in found.media if not self._unchanged(f)]
@@ -150,6 +162,7 @@ class _Run:
         finally:
             if self.reporter:
                 self.reporter.finish()
+        s.skipped += self._unpaired_videos(found)
         present = {f.path for f in found.media} | {p.path for p in found.skipped + found.failed}
         gone = [
             p for p in self.known if p not in present and _under(p, found.roots, found.incomplete)
@@ -197,7 +210,15 @@ class _Run:
             )
         except DecodeError as exc:
             return _Prepared(f, hash=digest, problem=str(exc))
-        return _Prepared(f, hash=digest, decoded=decoded)
+        info = describe(
+            Path(f.path),
+            decoded.meta,
+            stored_size=decoded.stored_size,
+            file_size=f.size,
+            mtime=datetime.fromtimestamp(f.mtime_ns / 1e9).astimezone(),
+            folder=self.scan.folder(f.path),
+        )
+        return _Prepared(f, hash=digest, decoded=decoded, info=info)
 
     def _consume(self, item: _Prepared) -> int:
         """Process one prepared file; return the number of faces it added."""
@@ -208,9 +229,9 @@ class _Run:
         if item.hash in self.processed:  # moved, copied, or a duplicate earlier in this run
             self.summary.relinked += 1
         else:
-            assert item.decoded is not None
+            assert item.decoded is not None and item.info is not None
             try:
-                record = self._analyse(item.hash, item.decoded, f)
+                record = self._analyse(item.hash, item.decoded, item.info, f)
             except ModelMissing:
                 raise
             except (RuntimeError, ValueError, TypeError) as exc:  # one photo must not end a run
@@ -226,7 +247,7 @@ class _Run:
             self._commit()
         return faces
 
-    def _analyse(self, digest: str, decoded: Decoded, f: Found) -> PhotoRecord:
+    def _analyse(self, digest: str, decoded: Decoded, info: PhotoInfo, f: Found) -> PhotoRecord:
         image = decoded.image
         detections = self.models.detector.detect(image)
         vectors = self.models.embedder.embed(image, detections)
@@ -243,26 +264,67 @@ class _Run:
             )
             for i, d in enumerate(detections)
         )
-        meta = decoded.meta
-        taken, source = meta.taken_at, "exif"
-        if taken is None:
-            taken = datetime.fromtimestamp(f.mtime_ns / 1e9).astimezone()
-            source = "file"
+        self._note_sources(digest, info, [face.box for face in faces], decoded, f)
         return PhotoRecord(
             hash=digest,
             format=decoded.format,
             width=decoded.width,
             height=decoded.height,
-            taken_at=taken,
-            taken_at_source=source,
-            lat=meta.lat,
-            lon=meta.lon,
-            camera=meta.camera,
+            taken_at=info.taken.at,
+            taken_at_source=str(info.taken.source),
+            lat=info.lat,
+            lon=info.lon,
+            camera=decoded.meta.camera,
             embedder=self.options.embedder,
             faces=faces,
         )
 
+    def _note_sources(
+        self,
+        digest: str,
+        info: PhotoInfo,
+        boxes: list[tuple[float, ...]],
+        decoded: Decoded,
+        f: Found,
+    ) -> None:
+        """Match named regions to the detected faces; note the photo's sources for the batch."""
+        matches = match_faces(
+            info.regions, [(b[0], b[1], b[2], b[3]) for b in boxes], (decoded.width, decoded.height)
+        )
+        ids = tuple(None if m.face is None else face_id(digest, m.face) for m in matches)
+        video = self.live.video_for(f.path, info.content_id)
+        self.sources.append(sources.SourceRow(digest, info, tuple(matches), ids, video))
+        counts = self.summary.imported
+        counts.from_sidecars += info.from_sidecar
+        counts.regions_without_face += ids.count(None)
+        counts.people_hints += bool(info.people)
+        counts.motion_photos += info.clip is not None
+        counts.live_photos += video is not None
+
+    def _unpaired_videos(self, found: ScanResult) -> list[Problem]:
+        """Videos that are no Live Photo's moving part (this run's or an earlier one's)."""
+        paired = self.live.used | sources.live_videos(self.library)
+        return [
+            Problem(v.path, "video: not indexed yet (only as a Live Photo's moving part)")
+            for v in found.videos
+            if v.path not in paired
+        ]
+
     def _commit(self) -> None:
+        """Names from face regions (one label commit), the photos' sources, then the batch."""
+        if self.sources:
+            wanted = [
+                NamedFace(face, m.region.name)
+                for row in self.sources
+                for m, face in zip(row.matches, row.face_ids, strict=True)
+                if face is not None
+            ]
+            imported = import_names(self.library, wanted)
+            self.summary.imported.names_imported += len(imported.named)
+            self.summary.imported.names_kept += len(imported.kept)
+            rows = [replace(row, events=imported.events) for row in self.sources]
+            sources.write(self.library, rows)
+            self.sources = []
         if self.batch or self.links:
             self.library.write(self.batch, self.links)
             self.batch, self.links = [], []

@@ -12,6 +12,7 @@ from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
 from node.faces.models import ModelMissing
 from node.indexer import IndexOptions, Summary, content_hash, index
 from node.library.store import Library, LibraryError
+from node.media import sources
 from node.people.state import read_state
 from node.progress import reporter_for
 from node.settings import Home
@@ -73,6 +74,21 @@ def _print_summary(s: Summary) -> None:
         f"duplicate, {len(s.skipped)} skipped, {len(s.failed)} failed; {s.faces} faces found"
         + (f"; {s.removed} deleted files left the index" if s.removed else "")
     )
+    i = s.imported
+    if i.from_sidecars or i.names_imported or i.regions_without_face or i.names_kept:
+        print(
+            f"  from other apps: {i.from_sidecars} photos with sidecar metadata, "
+            f"{i.names_imported} faces named from face regions"
+            + (f" ({i.names_kept} kept as you labelled them)" if i.names_kept else "")
+            + (
+                f", {i.regions_without_face} named regions with no face found"
+                if i.regions_without_face
+                else ""
+            )
+            + (f", {i.people_hints} photos with Takeout people" if i.people_hints else "")
+        )
+    if i.motion_photos or i.live_photos:
+        print(f"  {i.motion_photos} motion photos, {i.live_photos} Live Photos (video noted)")
     for problem in s.failed:
         print(f"  failed: {problem.path}: {problem.reason}")
 
@@ -107,12 +123,38 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
     has_gps = photo["lat"] is not None and photo["lon"] is not None
     faces = library.faces_of(photo["hash"], ["id", "box", "score"])
     names = read_state(library).names_of([f["id"] for f in faces])
+    found = sources.read(library, photo["hash"]) or {}
     return {
         "hash": photo["hash"],
         "paths": library.paths_of(photo["hash"]),
         "taken_at": photo["taken_at"],
         "taken_at_source": photo["taken_at_source"],
+        "time_zone": found.get("time_zone"),
         "gps": {"lat": photo["lat"], "lon": photo["lon"]} if has_gps else None,
+        "description": found.get("description"),
+        "keywords": found.get("keywords", []),
+        "sources": {
+            "taken_at": found.get("taken_from", photo["taken_at_source"]),
+            "time_zone": found.get("time_zone_source"),
+            "gps": found.get("gps_source") if has_gps else None,
+            "description": found.get("description_source"),
+            "keywords": found.get("keywords_source"),
+            "face_names": found.get("regions_source"),
+            "sidecars": found.get("sidecars", []),
+        },
+        "regions": found.get("regions", []),
+        "motion_clip": (
+            {
+                "offset": found["clip_offset"],
+                "length": found["clip_length"],
+                "mime": found["clip_mime"],
+            }
+            if found.get("clip_offset") is not None
+            else None
+        ),
+        "live_video": found.get("live_video"),
+        "takeout_people": found.get("people", []),
+        "metadata_problems": found.get("problems", []),
         "camera": photo["camera"],
         "format": photo["format"],
         "width": photo["width"],
@@ -134,7 +176,8 @@ def _print_photo(shown: dict[str, Any]) -> None:
     print(f"{shown['paths'][0]}  ({shown['hash'][:12]})")
     for extra in shown["paths"][1:]:
         print(f"  also at {extra}")
-    print(f"  taken   {shown['taken_at']} (from {shown['taken_at_source']})")
+    zone = f", {shown['time_zone']}" if shown["time_zone"] else ""
+    print(f"  taken   {shown['taken_at']} (from {shown['sources']['taken_at']}{zone})")
     if shown["gps"]:
         print(f"  place   {shown['gps']['lat']:.5f}, {shown['gps']['lon']:.5f}")
     if shown["camera"]:

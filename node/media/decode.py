@@ -12,23 +12,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from node.media.exif import PhotoMeta, read_meta
+from node.media.exif import TAG_ORIENTATION, PhotoMeta, read_meta
+from node.media.formats import MEDIA_SUFFIXES, PILLOW_FORMATS, Kind, kind_of
+from node.media.raw import RawError, open_preview
 
-# File suffixes worth opening; anything else is counted as "not media" without being read.
-MEDIA_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".hif"}
-)
-# What the content must turn out to be, whatever the suffix claimed.
-_FORMATS = {
-    "JPEG": "JPEG",
-    "MPO": "JPEG",
-    "PNG": "PNG",
-    "WEBP": "WebP",
-    "TIFF": "TIFF",
-    "HEIF": "HEIF",
-}
+__all__ = ["MEDIA_SUFFIXES", "DecodeError", "Decoded", "decode"]
 
 
 class DecodeError(Exception):
@@ -44,6 +34,7 @@ class Decoded:
     height: int
     format: str
     meta: PhotoMeta
+    stored_size: tuple[int, int]  # the pixels as stored, before EXIF orientation
 
     @property
     def scale(self) -> float:
@@ -58,7 +49,9 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
             # Pillow's own guard warns above ~89 MP; JPEGs that large still decode small through
             # DCT scaling, so the size check below decides. Its hard error (~179 MP) stays.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image, kind = _open(path)
+    except RawError as exc:
+        raise DecodeError(str(exc)) from exc
     except Image.DecompressionBombError as exc:
         raise DecodeError(f"image too large to decode safely ({exc})") from exc
     except UnidentifiedImageError as exc:
@@ -68,7 +61,6 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
     except OSError as exc:
         raise DecodeError(f"cannot open: {exc.strerror or exc}") from exc
     with image:
-        kind = _FORMATS.get(image.format or "")
         if kind is None:
             raise DecodeError(f"unsupported image format {image.format}")
         width, height = image.size
@@ -93,6 +85,23 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
         except (OSError, ValueError, SyntaxError) as exc:
             raise DecodeError(f"corrupt or truncated image data ({exc})") from exc
     rgb.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    stored = (width, height)
     if meta.orientation in (5, 6, 7, 8):  # a quarter turn swaps the upright dimensions
         width, height = height, width
-    return Decoded(image=rgb, width=width, height=height, format=kind, meta=meta)
+    return Decoded(rgb, width, height, kind, meta, stored)
+
+
+def _open(path: Path) -> tuple[ImageFile.ImageFile, str | None]:
+    """The opened image and its format's name (None: a format Roost does not index).
+
+    A RAW file opens as its embedded preview, turned as the camera recorded unless the preview
+    says otherwise; the metadata is the preview's (cameras copy their EXIF into it).
+    """
+    if kind_of(path) != Kind.RAW:
+        image = Image.open(path)
+        return image, PILLOW_FORMATS.get(image.format or "")
+    image, orientation = open_preview(path)
+    exif = image.getexif()
+    if exif.get(TAG_ORIENTATION, 1) == 1 and orientation != 1:
+        exif[TAG_ORIENTATION] = orientation  # read by read_meta and exif_transpose below
+    return image, "RAW"

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.media.decode import MEDIA_SUFFIXES
+from node.media.formats import Kind, kind_of
+from node.media.sidecars import SIDECAR_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,19 @@ class ScanResult:
     media: list[Found] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    videos: list[Found] = field(default_factory=list)  # candidates for Live Photo pairs
+    sidecars: dict[str, set[str]] = field(default_factory=dict)  # folder → sidecar file names
     roots: list[str] = field(default_factory=list)  # absolute forms of the roots walked
     incomplete: list[str] = field(default_factory=list)  # folders not (fully) listed
 
     @property
     def seen(self) -> int:
-        return len(self.media) + len(self.skipped) + len(self.failed)
+        sidecars = sum(len(names) for names in self.sidecars.values())
+        return len(self.media) + len(self.videos) + sidecars + len(self.skipped) + len(self.failed)
+
+    def folder(self, path: str) -> set[str]:
+        """The sidecar file names in the folder of `path`."""
+        return self.sidecars.get(os.path.dirname(path), set())
 
 
 def scan(roots: Iterable[str | os.PathLike[str]]) -> ScanResult:
@@ -80,10 +88,15 @@ def _visit(path: str, result: ScanResult, visited: set[tuple[int, int]]) -> list
             result.incomplete.append(path)
     elif not stat.S_ISREG(st.st_mode):
         result.skipped.append(Problem(path, "not a regular file"))
-    elif Path(path).suffix.lower() not in MEDIA_SUFFIXES:
-        result.skipped.append(Problem(path, f"not a photo ({Path(path).suffix or 'no suffix'})"))
-    else:
+    elif kind_of(path) in (Kind.PHOTO, Kind.RAW):
         result.media.append(Found(path, st.st_size, st.st_mtime_ns))
+    elif kind_of(path) == Kind.VIDEO:
+        result.videos.append(Found(path, st.st_size, st.st_mtime_ns))
+    elif Path(path).suffix.lower() in SIDECAR_SUFFIXES:
+        folder, name = os.path.split(path)
+        result.sidecars.setdefault(folder, set()).add(name)
+    else:
+        result.skipped.append(Problem(path, f"not a photo ({Path(path).suffix or 'no suffix'})"))
     return []
 
 

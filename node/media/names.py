@@ -1,0 +1,70 @@
+"""Names other apps gave faces become labels in Roost's label log.
+
+A face region another app named (digiKam, Lightroom, Picasa, Windows Photo Gallery) and that
+matched a face Roost detected (`node.media.regions.match_faces`) is an `assign` of that face to
+the person of that name — creating the person if nobody has the name yet — appended to the same
+log as the user's own edits: one commit per indexed batch, folded, synced and undone
+(`node.people.edits.undo` with the event ids kept in `photo_sources`) like any other edit.
+
+What a user said in Roost always stands: a face the user confirmed as anyone, or rejected for
+the person the region names, is left alone, and so is a name held by a pet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from node.library.store import Library
+from node.people.events import Edit, EventLog, new_subject_id
+from node.people.labels import fold
+
+
+@dataclass(frozen=True)
+class NamedFace:
+    face: str  # face id
+    name: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    named: tuple[str, ...]  # faces that got a name
+    kept: tuple[str, ...]  # faces left as the user had them
+    events: dict[str, tuple[str, ...]]  # face → ids of the label events that named it
+
+
+def import_names(library: Library, wanted: Sequence[NamedFace]) -> Imported:
+    """Append the label events that give `wanted` faces their names, in one commit."""
+    if not wanted:
+        return Imported((), (), {})
+    log = EventLog(library)
+    events = log.read()
+    labels = fold(events)
+    confirmed, rejected = labels.confirmed(), labels.rejected()
+    created: dict[str, str] = {}  # casefolded name → new subject id, within this batch
+    edits: list[Edit] = []
+    owners: list[str] = []  # the face each edit is for
+    named: list[str] = []
+    kept: list[str] = []
+    for item in wanted:
+        holder = labels.by_name(item.name)
+        if holder is not None and holder.kind != "person":
+            kept.append(item.face)
+            continue
+        subject = holder.id if holder else created.get(item.name.casefold())
+        if item.face in confirmed or (
+            subject is not None and subject in rejected.get(item.face, ())
+        ):
+            kept.append(item.face)
+            continue
+        if subject is None:
+            subject = created[item.name.casefold()] = new_subject_id()
+            edits.append(Edit("subject", subject, name=item.name, kind="person"))
+            owners.append(item.face)
+        edits.append(Edit("assign", subject, faces=(item.face,)))
+        owners.append(item.face)
+        named.append(item.face)
+    by_face: dict[str, tuple[str, ...]] = {}
+    for face, event in zip(owners, log.append(edits, events), strict=True):
+        by_face[face] = (*by_face.get(face, ()), event.id)
+    return Imported(tuple(named), tuple(kept), by_face)
