@@ -11,7 +11,6 @@ withdrawn, calls in flight get a short grace, the state file is removed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -19,16 +18,15 @@ import resource
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.directory import Directory
-from node.family.files import write_atomic
 from node.family.invites import InviteBook
 from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
 from node.peer.client import PeerClient
 from node.peer.dialer import Dialer
@@ -83,17 +81,8 @@ def run(home: Home, options: NodeOptions) -> int:
 
 def running_node(home: Home) -> NodeState | None:
     """The state of the node running for `home`, or None if none is."""
-    try:
-        fd = os.open(home.node_lock, os.O_RDONLY)
-    except FileNotFoundError:
+    if holder(home.node_lock) is None:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return None  # nobody holds the lock, so no node runs
-    except BlockingIOError:
-        pass
-    finally:
-        os.close(fd)
     try:
         state = json.loads(home.node_state.read_text())
     except FileNotFoundError:
@@ -147,23 +136,12 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(home.node_state.unlink, missing_ok=True)
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
+def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the home's node lock for the life of the node, or refuse to start."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise FamilyError(
-                f"another node is already running for this home (pid {holder})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
+    return hold(
+        lock_path,
+        refuse=lambda who: FamilyError(f"another node is already running for this home ({who})"),
+    )
 
 
 def _log_to(path: Path) -> None:

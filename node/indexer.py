@@ -25,7 +25,6 @@ from node.derive import derive
 from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MtcnnDetector
 from node.faces.embed import DEFAULT_EMBEDDER, Embedder, embedder_class
-from node.faces.models import ModelMissing
 from node.library.schema import FaceRecord, FileRecord, PhotoRecord, face_id
 from node.library.store import Library, write_lock
 from node.media import sources
@@ -232,8 +231,6 @@ class _Run:
             assert item.decoded is not None and item.info is not None
             try:
                 record = self._analyse(item.hash, item.decoded, item.info, f)
-            except ModelMissing:
-                raise
             except (RuntimeError, ValueError, TypeError) as exc:  # one photo must not end a run
                 self.summary.failed.append(Problem(f.path, f"face analysis failed: {exc}"))
                 return 0

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from protocol.errors import RoostError
+
 PrivateKey = ec.EllipticCurvePrivateKey
 
 CURVE_NAME = "secp256r1"
@@ -39,7 +41,7 @@ PAIRING_CERT_LIFETIME = datetime.timedelta(days=365 * 10)
 CLOCK_SKEW = datetime.timedelta(hours=1)
 
 
-class IdentityError(ValueError):
+class IdentityError(RoostError):
     """A key, request or certificate that does not meet the family's rules."""
 
 

@@ -20,6 +20,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from protocol.errors import RoostError
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's decoding: look-alike letters read as the digits they resemble.
 _ALIASES = {"O": "0", "I": "1", "L": "1"}
@@ -31,7 +33,7 @@ GROUP_CHARS = 5
 _PROOF_CONTEXT = b"roost pair v1\0"
 
 
-class CodeError(ValueError):
+class CodeError(RoostError):
     """Text that is not a well-formed invite code; the message says what to fix."""
 
 

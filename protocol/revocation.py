@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from google.protobuf.message import DecodeError
 
+from protocol.errors import RoostError
 from protocol.gen import roost_pb2
 from protocol.identity import PrivateKey
 
@@ -25,7 +26,7 @@ from protocol.identity import PrivateKey
 _SIGNING_CONTEXT = b"roost revocation list v1\0"
 
 
-class RevocationError(ValueError):
+class RevocationError(RoostError):
     """A list that is not signed by the family CA or cannot be read."""
 
 

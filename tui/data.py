@@ -9,8 +9,6 @@ and the other commands call them.
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from PIL import Image
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
+from node.files import holder
 from node.indexer import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
@@ -184,7 +183,7 @@ class Roost:
             clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
             suggestions=len(state.suggestions()),
             node=None if node is None else f":{node.port}",
-            writer=_lock_holder(self.home.library_lock),
+            writer=holder(self.home.library_lock),
             devices=None if family is None else len(family.others),
         )
 
@@ -208,21 +207,3 @@ class Roost:
         ]
         this = Device(identity.device_id, identity.name, None, (), False)
         return Family(identity.family_name, this, identity.is_admin, others)
-
-
-def _lock_holder(lock: Path) -> str | None:
-    """Who holds the library's write lock, without waiting for it: `roost index` holds it for
-    a whole run, so this is how the status line knows that indexing is under way."""
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return lock.read_text().strip() or "another process"
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)

@@ -1,7 +1,8 @@
 """The `roost` command line.
 
 Each command group lives in its own module with a `register(subparsers)` function; this module
-only assembles them, resolves `--home`, and turns `UserError` into a clear message and exit code.
+only assembles them, resolves `--home`, and turns a `RoostError` into a message and an exit
+code (the table in `errors`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from node.cli import daemon, family, library, people, search, tui
-from node.cli.common import UserError
+from node.cli.errors import explain
 from node.settings import HOME_ENV, Home
+from protocol.errors import RoostError
 
 COMMAND_GROUPS = (library, people, search, family, daemon, tui)
 
@@ -39,9 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     home = Home.resolve(args.home)
     try:
         code: int = args.run(args, home)
-    except UserError as exc:
-        print(f"roost: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    except RoostError as exc:
+        message, exit_code = explain(exc)
+        print(f"roost: error: {message}", file=sys.stderr)
+        return exit_code
     except KeyboardInterrupt:
         print("roost: interrupted; the next run resumes where this one stopped", file=sys.stderr)
         return 130

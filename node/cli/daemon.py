@@ -6,7 +6,6 @@ import argparse
 
 from node import daemon
 from node.cli.common import print_json
-from node.cli.family import refusals
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -60,7 +59,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hello.set_defaults(run=run_hello)
 
 
-@refusals
 def run_start(args: argparse.Namespace, home: Home) -> int:
     options = daemon.NodeOptions(
         listen=args.listen,
@@ -72,7 +70,6 @@ def run_start(args: argparse.Namespace, home: Home) -> int:
     return daemon.run(home, options)
 
 
-@refusals
 def run_hello(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)

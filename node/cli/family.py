@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import socket
-from collections.abc import Callable
 
-from node.cli.common import UserError, print_json
+from node.cli.common import print_json
 from node.daemon import running_node
 from node.family import FamilyError
 from node.family import identity as identity_files
@@ -21,23 +19,8 @@ from node.settings import Home
 from protocol.identity import IdentityError, id_fingerprint, key_fingerprint
 from protocol.pairing import InviteCode
 
-Run = Callable[[argparse.Namespace, Home], int]
-
 INVITE_SECONDS = 600
 MIN_ID_PREFIX = 4
-
-
-def refusals(run: Run) -> Run:
-    """Report the family layer's refusals as user errors: a message and a non-zero exit."""
-
-    @functools.wraps(run)
-    def wrapped(args: argparse.Namespace, home: Home) -> int:
-        try:
-            return run(args, home)
-        except FamilyError as exc:
-            raise UserError(str(exc)) from exc
-
-    return wrapped
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,7 +74,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke.set_defaults(run=run_revoke)
 
 
-@refusals
 def run_create(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.create_family(
         home.ensure().identity, args.name, args.device_name or _default_device_name()
@@ -105,7 +87,6 @@ def run_create(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-@refusals
 def run_invite(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     if not identity.is_admin:
@@ -136,7 +117,6 @@ def run_invite(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-@refusals
 def run_join(args: argparse.Namespace, home: Home) -> int:
     identity = join_family(
         home.ensure().identity,
@@ -155,7 +135,6 @@ def run_join(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-@refusals
 def run_devices(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     revoked = _revocations(home).current()
@@ -188,7 +167,6 @@ def run_devices(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
-@refusals
 def run_revoke(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     if identity.ca_key is None:

@@ -7,11 +7,11 @@ import os
 import sys
 from typing import Any
 
-from node.cli.common import UserError, print_json
+from node.cli.common import print_json
+from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
-from node.faces.models import ModelMissing
 from node.indexer import IndexOptions, Summary, content_hash, index
-from node.library.store import Library, LibraryError
+from node.library.store import Library
 from node.media import sources
 from node.people.state import read_state
 from node.progress import reporter_for
@@ -57,10 +57,7 @@ def _positive(text: str) -> int:
 
 def run_index(args: argparse.Namespace, home: Home) -> int:
     options = IndexOptions(embedder=args.embedder, batch_size=args.batch_size)
-    try:
-        summary = index(args.paths, home, options, reporter_for(sys.stderr))
-    except (ModelMissing, LibraryError) as exc:
-        raise UserError(str(exc), exit_code=1) from exc
+    summary = index(args.paths, home, options, reporter_for(sys.stderr))
     if args.json:
         print_json(summary.to_json())
     else:
@@ -94,10 +91,7 @@ def _print_summary(s: Summary) -> None:
 
 
 def run_show(args: argparse.Namespace, home: Home) -> int:
-    try:
-        library = Library.open(home.library)
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
+    library = Library.open(home.library)
     path = os.path.abspath(args.path)
     record = library.file(path)
     if record is not None:
@@ -106,10 +100,10 @@ def run_show(args: argparse.Namespace, home: Home) -> int:
         try:
             digest = content_hash(path)  # a copy or a moved file not indexed at this path yet
         except OSError as exc:
-            raise UserError(f"{args.path} is not in the index ({exc.strerror})") from exc
+            raise CommandError(f"{args.path} is not in the index ({exc.strerror})") from exc
     photo = library.photo(digest)
     if photo is None:
-        raise UserError(f"{args.path} is not in the index; run `roost index` on its folder")
+        raise CommandError(f"{args.path} is not in the index; run `roost index` on its folder")
     shown = describe(library, photo)
     if args.json:
         print_json(shown)

@@ -8,13 +8,13 @@ TUI calls too.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from node.cli.common import UserError, print_json
+from node.cli.common import print_json
+from node.cli.errors import CommandError
 from node.cli.library import _positive
-from node.library.store import Library, LibraryError
+from node.library.store import Library
 from node.people import edits
 from node.people.state import FaceRow, State, SubjectRow, read_state
 from node.settings import Home
@@ -99,15 +99,8 @@ def _not_negative(text: str) -> int:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def _open(home: Home) -> Library:
-    try:
-        return Library.open(home.library)
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
-
-
 def run_people(args: argparse.Namespace, home: Home) -> int:
-    library = _open(home)
+    library = Library.open(home.library)
     state = read_state(library)
     if args.id is None:
         rows = state.subjects()[: args.limit]
@@ -119,7 +112,7 @@ def run_people(args: argparse.Namespace, home: Home) -> int:
     subject = state.subject(args.id)
     key = subject.id if subject is not None else args.id
     if subject is None and not state.is_cluster(key):
-        raise UserError(f"no person, pet or cluster {args.id!r}; `roost people` lists them")
+        raise CommandError(f"no person, pet or cluster {args.id!r}; `roost people` lists them")
     faces = _face_records(library, state, state.faces_page(key, args.offset, args.limit))
     if args.json:
         print_json(faces)
@@ -167,7 +160,7 @@ def _face_records(library: Library, state: State, rows: list[FaceRow]) -> list[d
 
 
 def run_suggestions(args: argparse.Namespace, home: Home) -> int:
-    library = _open(home)
+    library = Library.open(home.library)
     state = read_state(library)
     rows = state.suggestions(args.limit)
     paths = library.paths_by_hash(r.media_hash for r in rows)
@@ -197,19 +190,8 @@ def run_suggestions(args: argparse.Namespace, home: Home) -> int:
 # -- editing -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _editing(home: Home) -> Iterator[Library]:
-    try:
-        with edits.editing(home) as library:
-            yield library
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
-    except edits.LabelError as exc:
-        raise UserError(str(exc)) from exc
-
-
 def _report(args: argparse.Namespace, home: Home, change: edits.Change) -> int:
-    library = _open(home)
+    library = Library.open(home.library)
     state = read_state(library)
     if args.json:
         print_json(
@@ -227,42 +209,42 @@ def _report(args: argparse.Namespace, home: Home, change: edits.Change) -> int:
 
 
 def run_name(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.name(library, args.id, args.name, pet=args.pet)
     return _report(args, home, change)
 
 
 def run_rename(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.rename(library, args.who, args.name)
     return _report(args, home, change)
 
 
 def run_merge(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.merge(library, args.sources, args.into)
     return _report(args, home, change)
 
 
 def run_split(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.split(library, args.faces, new_name=args.name)
     return _report(args, home, change)
 
 
 def run_reject(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.reject(library, args.face, args.who)
     return _report(args, home, change)
 
 
 def run_confirm(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.confirm(library, args.faces)
     return _report(args, home, change)
 
 
 def run_forget(args: argparse.Namespace, home: Home) -> int:
-    with _editing(home) as library:
+    with edits.editing(home) as library:
         change = edits.forget(library, args.who)
     return _report(args, home, change)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from node.cli.common import UserError, print_json
+from node.cli.common import print_json
 from node.cli.library import _positive
-from node.library.store import Library, LibraryError
-from node.search import QueryError
+from node.library.store import Library
 from node.search.run import Answer, parse, search
 from node.settings import Home
 
@@ -32,14 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_search(args: argparse.Namespace, home: Home) -> int:
-    try:
-        library = Library.open(home.library)
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
-    try:
-        query = parse(library, args.query, datetime.now())
-    except QueryError as exc:
-        raise UserError(f"cannot read the query: {exc}") from exc
+    library = Library.open(home.library)
+    query = parse(library, args.query, datetime.now())
     answer = search(library, query, limit=args.limit)
     if args.json:
         print_json(answer.to_json())

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from node.cli.common import UserError
-from node.library.store import Library, LibraryError
+from node.library.store import Library
 from node.settings import Home
 
 
@@ -26,10 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_tui(args: argparse.Namespace, home: Home) -> int:
-    try:
-        Library.open(home.library)
-    except LibraryError as exc:
-        raise UserError(str(exc), exit_code=1) from exc
+    Library.open(home.library)  # refuses at once, before the terminal is taken over
     from tui.widgets.images import terminal_image_class
 
     image_class = terminal_image_class()  # asks the terminal: before Textual starts

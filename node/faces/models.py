@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from protocol.errors import RoostError
 
-class ModelMissing(RuntimeError):
+
+class ModelMissing(RoostError):
     """A model's weights are absent or unusable. Roost never substitutes random weights."""

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 from protocol.identity import Member
 
 # Most recent first; older addresses of a device that moved around are forgotten.

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from node.family import FamilyError
-from node.family.files import write_atomic
+from node.files import write_atomic
 from protocol.identity import (
     IdentityError,
     Member,
@@ -114,7 +114,7 @@ def load(directory: Path) -> Identity:
         ca_key_file = directory / CA_KEY
         ca_key = key_from_pem(ca_key_file.read_bytes()) if ca_key_file.exists() else None
         member = verify_member(certificate, ca_certificate)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, IdentityError) as exc:
         raise FamilyError(f"the identity in {directory} is unreadable or damaged: {exc}") from exc
     if member.id != key_id(key.public_key()):
         raise FamilyError(f"{directory}: the device certificate is not for the device key")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from node.family import FamilyError
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 
 # Used and expired invites are kept this long so that presenting one again is answered with
 # "already used" or "expired" rather than "wrong code".

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography import x509
 
 from node.family import FamilyError
-from node.family.files import locked, write_atomic
+from node.files import locked, write_atomic
 from protocol import revocation
 from protocol.gen import roost_pb2
 from protocol.identity import PrivateKey

@@ -11,20 +11,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from node.files import hold, write_atomic
 from node.library.schema import FILES, MEDIA, FileRecord, PhotoRecord, faces_schema
+from protocol.errors import RoostError
 
 FORMAT_VERSION = 1
 _CHUNK = 500  # keys per IN (...) predicate
 
 
-class LibraryError(RuntimeError):
+class LibraryError(RoostError):
     """The library cannot be used as asked; the message says why and what to do."""
 
 
@@ -90,9 +92,8 @@ class Library:
             raise LibraryMismatch(f"no library at {root}; run `roost index PATH` first")
         root.mkdir(parents=True, exist_ok=True)
         library = cls(root, embedder, dim)
-        tmp = meta_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT_VERSION, "embedder": embedder, "dim": dim}))
-        tmp.replace(meta_file)  # written last: its presence means the tables exist
+        meta = {"format": FORMAT_VERSION, "embedder": embedder, "dim": dim}
+        write_atomic(meta_file, json.dumps(meta).encode(), mode=0o644)  # last: the tables exist
         return library
 
     def table(self, name: str, schema: pa.Schema) -> Any:
@@ -206,26 +207,11 @@ class Library:
             table.optimize()
 
 
-@contextmanager
-def write_lock(lock_file: Path) -> Iterator[None]:
+def write_lock(lock_file: Path) -> AbstractContextManager[None]:
     """One writer per library: a second indexer on the same home fails fast instead of racing."""
-    import fcntl
-
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LibraryBusy(
-                f"the library is being written by {holder}; wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
+    return hold(
+        lock_file,
+        refuse=lambda who: LibraryBusy(
+            f"the library is being written by {who}; wait for it to finish"
+        ),
+    )

@@ -17,11 +17,12 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from node.media.exif import TAG_ORIENTATION, PhotoMeta, read_meta
 from node.media.formats import MEDIA_SUFFIXES, PILLOW_FORMATS, Kind, kind_of
 from node.media.raw import RawError, open_preview
+from protocol.errors import RoostError
 
 __all__ = ["MEDIA_SUFFIXES", "DecodeError", "Decoded", "decode"]
 
 
-class DecodeError(Exception):
+class DecodeError(RoostError):
     """The file cannot be used as a photo; the message says why."""
 
 

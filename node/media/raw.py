@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from PIL import Image, ImageFile
+
 from protocol.errors import RoostError
 
 # LibRaw's `flip` (the camera's orientation) as the EXIF orientation value.

@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import RoostError
-
 from node.media.dates import DateCandidate, DateSource, Tag
+from protocol.errors import RoostError
 
 MAX_JSON = 1 << 20  # bytes; a real one is under 2 KB
 _NAME_LIMIT = 51  # Takeout cuts a sidecar's file name (".json" included) to this length

@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+
 from protocol.errors import RoostError
 
 Value: TypeAlias = "str | list[Value] | dict[str, Value]"

@@ -21,7 +21,7 @@ from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.client import PeerClient
 from protocol.gen import roost_pb2
-from protocol.identity import Member, cert_to_der, verify_member
+from protocol.identity import IdentityError, Member, cert_to_der, verify_member
 from protocol.wire import PROTOCOL_VERSION
 
 # Optional features a peer may rely on. Hello and Ping are not listed: every version has them.
@@ -79,7 +79,7 @@ class Greeter:
         try:
             certificate = x509.load_der_x509_certificate(reply.certificate)
             sender = verify_member(certificate, self._identity.ca_certificate)
-        except ValueError as exc:
+        except (ValueError, IdentityError) as exc:
             raise PeerError(f"{address}: answered with a bad certificate: {exc}") from exc
         if sender.id != device_id:
             raise PeerError(f"{address}: answered with the certificate of {sender.id}")

@@ -84,7 +84,7 @@ def join(
         inviter = verify_member(x509.load_der_x509_certificate(reply.inviter_certificate), ca)
         if verify_member(mine, ca).id != key_id(key.public_key()) or inviter.id != inviter_id:
             raise IdentityError("the certificates do not match the keys")
-    except ValueError as exc:  # unreadable certificates, or an IdentityError
+    except (ValueError, IdentityError) as exc:  # unreadable certificates, or not a member's
         raise PeerError(f"{address}: the inviter's reply is invalid: {exc}") from exc
     if reply.HasField("revocations"):
         RevocationStore(identity_dir / REVOCATION_FILE, ca).offer(reply.revocations)

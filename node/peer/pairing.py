@@ -20,7 +20,13 @@ from node.family.invites import InviteBook, InviteRefused
 from node.family.revocations import RevocationStore
 from node.peer.auth import refuse
 from protocol.gen import roost_pb2, roost_pb2_grpc
-from protocol.identity import PrivateKey, cert_to_der, issue_device_certificate, verify_member
+from protocol.identity import (
+    IdentityError,
+    PrivateKey,
+    cert_to_der,
+    issue_device_certificate,
+    verify_member,
+)
 from protocol.pairing import proof_matches
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,7 @@ class PairingService(roost_pb2_grpc.PairingServicer):  # type: ignore[misc]
         try:
             csr = x509.load_der_x509_csr(request.csr)
             certificate = issue_device_certificate(csr, ca, self._ca_key)
-        except ValueError as exc:  # a malformed request, or an IdentityError
+        except (ValueError, IdentityError) as exc:  # a malformed request, or not a member's
             refuse(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad certificate request: {exc}")
         joiner = verify_member(certificate, ca)
         if self._revocations.is_revoked(joiner.id):

@@ -18,11 +18,12 @@ from node.people.labels import Labels, Subject, fold
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
+from protocol.errors import RoostError
 
 MAX_NAME = 80
 
 
-class LabelError(ValueError):
+class LabelError(RoostError):
     """An edit refused as asked; the message says what to write instead."""
 
 

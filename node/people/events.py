@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from node.files import create_once
 from node.library.schema import key_field
 from node.library.store import Library
 
@@ -142,15 +143,8 @@ class EventLog:
 
 
 def replica_id(library_root: Path) -> str:
-    """This library's replica id, created (atomically) on first use."""
+    """This library's replica id, created on first use (once, even by racing processes)."""
     path = library_root / "replica-id"
     if not path.exists():
-        tmp = path.with_name(f".replica-id.{uuid.uuid4().hex}")
-        tmp.write_text(str(uuid.uuid4()) + "\n")
-        try:
-            path.hardlink_to(tmp)  # atomic: if another process made one first, it stays
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        create_once(path, f"{uuid.uuid4()}\n".encode())
     return path.read_text().strip()

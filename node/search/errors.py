@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from protocol.errors import RoostError
 
-class QueryError(ValueError):
+
+class QueryError(RoostError):
     """A query that cannot be read as asked; the message says what to write instead."""

@@ -12,10 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from node.library.store import LibraryError
 from node.people import edits
-from node.people.edits import LabelError
 from node.people.labels import Subject
+from protocol.errors import RoostError
 from tui.data import Edit, Roost
 from tui.history import History
 from tui.screens.naming import NameDialog
@@ -74,7 +73,7 @@ class RoostScreen(Screen[None]):
         """Make one undoable action of label edits; say what was done, or why not."""
         try:
             self.session.history.do(what, *steps)
-        except (LabelError, LibraryError) as exc:
+        except RoostError as exc:
             self.notify(str(exc), title="Not done", severity="error")
             self.query_one(StatusLine).show()  # an index run holding the library shows there
             return
@@ -116,7 +115,7 @@ class RoostScreen(Screen[None]):
     async def action_undo(self) -> None:
         try:
             what = self.session.history.undo()
-        except (LabelError, LibraryError) as exc:
+        except RoostError as exc:
             self.notify(str(exc), title="Not undone", severity="error")
             return
         self.notify(f"Undone: {what}" if what else "Nothing to undo in this session")
