@@ -316,7 +316,8 @@ class _Run:
                 for m, face in zip(row.matches, row.face_ids, strict=True)
                 if face is not None
             ]
-            imported = import_names(self.library, wanted)
+            people = [name for row in self.sources for name in row.info.people]
+            imported = import_names(self.library, wanted, people)
             self.summary.imported.names_imported += len(imported.named)
             self.summary.imported.names_kept += len(imported.kept)
             rows = [replace(row, events=imported.events) for row in self.sources]

@@ -61,6 +61,8 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
         raise DecodeError("permission denied") from exc
     except OSError as exc:
         raise DecodeError(f"cannot open: {exc.strerror or exc}") from exc
+    except RuntimeError as exc:  # libjxl's binding reports a corrupt header this way
+        raise DecodeError(f"corrupt image header ({exc})") from exc
     with image:
         if kind is None:
             raise DecodeError(f"unsupported image format {image.format}")
@@ -83,7 +85,7 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
             image.load()
             upright = ImageOps.exif_transpose(image) or image
             rgb = upright.convert("RGB")
-        except (OSError, ValueError, SyntaxError) as exc:
+        except (OSError, ValueError, SyntaxError, RuntimeError) as exc:
             raise DecodeError(f"corrupt or truncated image data ({exc})") from exc
     rgb.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     stored = (width, height)

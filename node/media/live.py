@@ -86,6 +86,8 @@ def _find(f: BinaryIO, start: int, end: int, kind: bytes) -> tuple[int, int] | N
 def _content_id(meta: bytes) -> str | None:
     """Look the content identifier up through `keys` (index → name) and `ilst` (index → data)."""
     boxes = dict(_children(meta))
+    if not boxes:  # an ISO-style `meta` is a full box: version and flags come first
+        boxes = dict(_children(meta[4:]))
     if b"keys" not in boxes or b"ilst" not in boxes:
         return None
     keys = boxes[b"keys"]

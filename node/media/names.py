@@ -33,9 +33,12 @@ class Imported:
     events: dict[str, tuple[str, ...]]  # face → ids of the label events that named it
 
 
-def import_names(library: Library, wanted: Sequence[NamedFace]) -> Imported:
-    """Append the label events that give `wanted` faces their names, in one commit."""
-    if not wanted:
+def import_names(
+    library: Library, wanted: Sequence[NamedFace], people: Sequence[str] = ()
+) -> Imported:
+    """Append the label events that give `wanted` faces their names, and create a person for
+    each name in `people` (Takeout's, which become suggestions) nobody has yet, in one commit."""
+    if not wanted and not people:
         return Imported((), (), {})
     log = EventLog(library)
     events = log.read()
@@ -64,6 +67,11 @@ def import_names(library: Library, wanted: Sequence[NamedFace]) -> Imported:
         edits.append(Edit("assign", subject, faces=(item.face,)))
         owners.append(item.face)
         named.append(item.face)
+    for name in people:
+        if labels.by_name(name) is None and name.casefold() not in created:
+            created[name.casefold()] = new_subject_id()
+            edits.append(Edit("subject", created[name.casefold()], name=name, kind="person"))
+            owners.append("")
     by_face: dict[str, tuple[str, ...]] = {}
     for face, event in zip(owners, log.append(edits, events), strict=True):
         by_face[face] = (*by_face.get(face, ()), event.id)

@@ -141,3 +141,10 @@ def live_videos(library: Library) -> set[str]:
     table = sources_table(library)
     rows = table.search().where("live_video IS NOT NULL").select(["live_video"]).limit(None)
     return set(rows.to_arrow().column("live_video").to_pylist())
+
+
+def people_hints(library: Library) -> dict[str, list[str]]:
+    """Media hash → the people its Takeout sidecar lists, for every photo that has any."""
+    rows = sources_table(library).search().where("array_length(people) > 0")
+    table = rows.select(["hash", "people"]).limit(None).to_arrow()
+    return dict(zip(table["hash"].to_pylist(), table["people"].to_pylist(), strict=True))

@@ -21,7 +21,7 @@ from node.media.dates import DateCandidate, DateSource, Tag
 from protocol.errors import RoostError
 
 MAX_JSON = 1 << 20  # bytes; a real one is under 2 KB
-_NAME_LIMIT = 51  # Takeout cuts a sidecar's file name (".json" included) to this length
+_OLD_LIMIT = 46  # older exports cut the name before ".json" to this many characters
 _SUPPLEMENTAL = ".supplemental-metadata"
 # The suffix Google Photos gives an edited copy, in the languages it writes it.
 EDITED_SUFFIXES = ("-edited", "-bearbeitet", "-modifié", "-editado", "-modificato", "-bewerkt")
@@ -44,9 +44,9 @@ class TakeoutMeta:
 def find(photo: Path, names: Collection[str]) -> Path | None:
     """The Takeout JSON for `photo` among the file names `names` of its folder.
 
-    In order: `IMG.jpg.json`; `IMG.jpg.supplemental-metadata.json` and its cuts to 51
-    characters (`IMG.jpg.supplemental-me.json`); the same for the original of an edited copy
-    (`IMG-edited.jpg` → `IMG.jpg.json`); for a duplicate `IMG(1).jpg`, the counter moved
+    In order: `IMG.jpg.json`; `IMG.jpg.supplemental-metadata.json` and its cuts
+    (`IMG.jpg.supplemental-me.json`, `IMG.jpg.supp.json`); the same for the original of an
+    edited copy (`IMG-edited.jpg` → `IMG.jpg.json`); for a duplicate `IMG(1).jpg`, the counter moved
     behind the name (`IMG.jpg(1).json`, `IMG.jpg.supplemental-metadata(1).json`); last
     `IMG.json`.
     """
@@ -65,15 +65,14 @@ def find(photo: Path, names: Collection[str]) -> Path | None:
 
 
 def _candidates(media_name: str, counter: str) -> list[str]:
-    found = [f"{media_name}{counter}.json"]
-    full = media_name + _SUPPLEMENTAL
+    """Sidecar names for `media_name`: plain, supplemental and every cut of it (Takeout cuts
+    long names at a length that has changed over the years), then the old 46-character cut."""
     tail = f"{counter}.json"
-    for cut in range(len(full), len(media_name), -1):
-        name = f"{full[:cut]}{tail}"
-        if len(name) <= _NAME_LIMIT or cut == len(full):
-            found.append(name)
-    if len(f"{media_name}{tail}") > _NAME_LIMIT:  # the photo's own name was cut too
-        found.append(f"{media_name[: _NAME_LIMIT - len(tail)]}{tail}")
+    full = media_name + _SUPPLEMENTAL
+    found = [media_name + tail]
+    found += [full[:cut] + tail for cut in range(len(full), len(media_name) + 1, -1)]
+    if len(media_name) > _OLD_LIMIT:
+        found.append(media_name[:_OLD_LIMIT] + tail)
     return found
 
 

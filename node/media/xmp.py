@@ -81,6 +81,8 @@ def parse(data: bytes | str) -> Properties:
         raise XmpError(f"XMP packet of {len(data)} bytes is over the {MAX_PACKET} byte limit")
     text = decode_text(data) if isinstance(data, bytes) else data
     text = text.replace("\x00", "").lstrip("\ufeff")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:  # XMP has no DTD; one is an attack
+        raise XmpError("XMP refused: it declares a DTD or entities")
     start = text.find("<x:xmpmeta")
     if start < 0:
         start = text.find("<rdf:RDF")

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from node.library.schema import key_field
 from node.library.store import Library
+from node.media.sources import people_hints
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog, LabelEvent
 from node.people.faces import load_faces
@@ -199,7 +200,7 @@ def _basis(library: Library, log: EventLog) -> bytes:
 def _compute(library: Library, labels: Labels) -> pa.Table:
     faces = load_faces(library)
     clusters = read_clusters(library)
-    placements = place_faces(faces, clusters, labels)
+    placements = place_faces(faces, clusters, labels, people_hints(library))
     rows = [
         {
             "face": face,

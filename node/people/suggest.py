@@ -19,10 +19,12 @@ The bars sit where suggestions stay few: a wrong automatic assignment is worse t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from node.media.hints import apply_hints
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
 from node.people.labels import Labels
@@ -52,8 +54,22 @@ def confidence(distance: float) -> float:
     return 1.0 / (1.0 + math.exp(min(SLOPE * (distance - MIDPOINT), 700.0)))
 
 
-def place_faces(faces: FaceSet, clusters: dict[str, str | None], labels: Labels) -> list[Placement]:
-    """The placement of every face in `faces`, in order."""
+def place_faces(
+    faces: FaceSet,
+    clusters: dict[str, str | None],
+    labels: Labels,
+    hints: Mapping[str, Sequence[str]] | None = None,
+) -> list[Placement]:
+    """The placement of every face in `faces`, in order; `hints` (media hash → names another
+    app listed for the photo) then add suggestions (`node.media.hints`)."""
+    placements = _place_all(faces, clusters, labels)
+    if not hints:
+        return placements
+    placed = [(p.subject, p.status, p.confidence) for p in placements]
+    return [Placement(*p) for p in apply_hints(placed, faces.ids, faces.media, hints, labels)]
+
+
+def _place_all(faces: FaceSet, clusters: dict[str, str | None], labels: Labels) -> list[Placement]:
     where = faces.index()
     confirmed = {f: s for f, s in labels.confirmed().items() if f in where}
     placements = [
