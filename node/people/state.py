@@ -29,10 +29,10 @@ from node.library.schema import key_field
 from node.library.store import Library
 from node.media.sources import people_hints
 from node.people.clusters import clusters_table, read_clusters
-from node.people.events import EventLog, LabelEvent
+from node.people.events import EventLog
 from node.people.faces import load_faces
-from node.people.labels import Labels, Subject, fold
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
+from protocol.labels import LabelEvent, Labels, Subject, fold
 
 STATE = pa.schema(
     [

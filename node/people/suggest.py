@@ -27,7 +27,7 @@ import numpy as np
 from node.media.hints import apply_hints
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
-from node.people.labels import Labels
+from protocol.labels import Labels
 
 AUTO = 0.99  # assign without asking at or above this confidence (good faces only)
 SUGGEST = 0.25  # ask the user at or above this confidence
