@@ -311,7 +311,7 @@ class _Run:
         """Names from face regions (one label commit), the photos' sources, then the batch."""
         if self.sources:
             wanted = [
-                NamedFace(face, m.region.name)
+                NamedFace(face, m.region.name, m.region.source)
                 for row in self.sources
                 for m, face in zip(row.matches, row.face_ids, strict=True)
                 if face is not None

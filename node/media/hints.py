@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from node.people.labels import Labels
+from protocol.labels import Labels
 
 SINGLE = 0.9  # one face, one name
 ELIMINATED = 0.75  # the last face of a photo whose other faces matched its other names

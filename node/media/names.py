@@ -3,8 +3,9 @@
 A face region another app named (digiKam, Lightroom, Picasa, Windows Photo Gallery) and that
 matched a face Roost detected (`node.media.regions.match_faces`) is an `assign` of that face to
 the person of that name — creating the person if nobody has the name yet — appended to the same
-log as the user's own edits: one commit per indexed batch, folded, synced and undone
-(`node.people.edits.undo` with the event ids kept in `photo_sources`) like any other edit.
+log as the user's own edits, with the region's vocabulary as the event's `source`: one commit
+per indexed batch, folded, synced and undone (`node.people.edits.undo` with the event ids kept
+in `photo_sources`) like any other edit.
 
 What a user said in Roost always stands: a face the user confirmed as anyone, or rejected for
 the person the region names, is left alone, and so is a name held by a pet.
@@ -16,21 +17,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from node.library.store import Library
-from node.people.events import Edit, EventLog, new_subject_id
-from node.people.labels import fold
+from node.people.events import EventLog, new_subject_id
+from protocol.labels import Edit, Kind, Op, Source, fold
 
 
 @dataclass(frozen=True)
 class NamedFace:
     face: str  # face id
     name: str
+    source: Source  # the vocabulary of the region that named it
 
 
 @dataclass(frozen=True)
 class Imported:
     named: tuple[str, ...]  # faces that got a name
     kept: tuple[str, ...]  # faces left as the user had them
-    events: dict[str, tuple[str, ...]]  # face → ids of the label events that named it
+    events: dict[str, tuple[str, ...]]  # face → the id of the event that named it
 
 
 def import_names(
@@ -62,15 +64,18 @@ def import_names(
             continue
         if subject is None:
             subject = created[item.name.casefold()] = new_subject_id()
-            edits.append(Edit("subject", subject, name=item.name, kind="person"))
-            owners.append(item.face)
-        edits.append(Edit("assign", subject, faces=(item.face,)))
+            edits.append(Edit(Op.SUBJECT, subject, name=item.name, kind=Kind.PERSON,
+                              source=item.source))  # fmt: skip
+            owners.append("")  # the person is the batch's, not one face's: undo keeps them
+        edits.append(Edit(Op.ASSIGN, subject, faces=(item.face,), source=item.source))
         owners.append(item.face)
         named.append(item.face)
     for name in people:
         if labels.by_name(name) is None and name.casefold() not in created:
             created[name.casefold()] = new_subject_id()
-            edits.append(Edit("subject", created[name.casefold()], name=name, kind="person"))
+            subject = created[name.casefold()]
+            edits.append(Edit(Op.SUBJECT, subject, name=name, kind=Kind.PERSON,
+                              source=Source.GOOGLE_TAKEOUT))  # fmt: skip
             owners.append("")
     by_face: dict[str, tuple[str, ...]] = {}
     for face, event in zip(owners, log.append(edits, events), strict=True):

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from node.media import xmp
+from protocol.labels import Source
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 
@@ -30,18 +30,11 @@ MIN_IOU = 0.3  # overlap that makes a region and a detected face the same face
 MAX_NAME = 80
 
 
-class RegionSource(StrEnum):
-    """Which vocabulary a region came from (recorded with every name imported from it)."""
-
-    MWG = "xmp-mwg-regions"
-    MICROSOFT = "xmp-mp-regions"
-
-
 @dataclass(frozen=True)
 class FaceRegion:
     name: str
     box: Box  # upright, normalised to [0, 1]
-    source: RegionSource
+    source: Source  # the vocabulary it came from, also the source of the names it gives
 
 
 @dataclass(frozen=True)
@@ -83,7 +76,7 @@ def _mwg(props: xmp.Properties, orientation: int, stored: tuple[int, int]) -> li
             continue
         if _in_stored_frame(dims, orientation, stored):
             box = to_upright(box, orientation)
-        found.append(FaceRegion(name, box, RegionSource.MWG))
+        found.append(FaceRegion(name, box, Source.XMP_MWG_REGIONS))
     return found
 
 
@@ -120,7 +113,7 @@ def _microsoft(props: xmp.Properties) -> list[FaceRegion]:
         x, y, w, h = (p for p in parts if p is not None)
         box = _clipped((x, y, x + w, y + h))
         if box is not None:
-            found.append(FaceRegion(name, box, RegionSource.MICROSOFT))
+            found.append(FaceRegion(name, box, Source.XMP_MP_REGIONS))
     return found
 
 

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from node.media import xmp
-from node.media.regions import FaceRegion, RegionSource, match_faces, read_regions, to_upright
+from node.media.regions import FaceRegion, match_faces, read_regions, to_upright
+from protocol.labels import Source
 from tests.interop.builders import INTEROP
 
 BOX = (0.1, 0.2, 0.3, 0.6)  # a tall box near the top-left of the stored image
@@ -48,7 +49,7 @@ def test_the_rotated_twin_has_the_upright_files_regions() -> None:
     assert stored == (size[1], size[0])
     assert [r.name for r in upright] == [r.name for r in rotated] == ["Marie Curie", "Pierre Curie"]
     for a, b in zip(upright, rotated, strict=True):
-        assert a.source == b.source == RegionSource.MWG
+        assert a.source == b.source == Source.XMP_MWG_REGIONS
         assert a.box == pytest.approx(b.box, abs=1e-3)
 
 
@@ -57,7 +58,7 @@ def test_microsoft_regions_when_there_is_no_mwg() -> None:
         props = xmp.parse(image.info["xmp"])
     del props["mwg-rs:Regions"]
     found = read_regions(props, orientation=6, stored_size=(700, 840))
-    assert [r.source for r in found] == [RegionSource.MICROSOFT] * 2
+    assert [r.source for r in found] == [Source.XMP_MP_REGIONS] * 2
     mwg, _ = _file_regions("portrait.jpg")
     for ms, ref in zip(found, mwg, strict=True):  # displayed frame: no turn applied
         assert ms.box == pytest.approx(ref.box, abs=1e-3)
@@ -86,9 +87,9 @@ def test_applied_dimensions_of_an_upright_writer_are_not_turned_again() -> None:
 
 def test_matching_is_one_to_one_by_overlap() -> None:
     regions = [
-        FaceRegion("A", (0.10, 0.10, 0.30, 0.40), RegionSource.MWG),
-        FaceRegion("B", (0.12, 0.12, 0.32, 0.42), RegionSource.MWG),
-        FaceRegion("C", (0.70, 0.10, 0.80, 0.20), RegionSource.MWG),
+        FaceRegion("A", (0.10, 0.10, 0.30, 0.40), Source.XMP_MWG_REGIONS),
+        FaceRegion("B", (0.12, 0.12, 0.32, 0.42), Source.XMP_MWG_REGIONS),
+        FaceRegion("C", (0.70, 0.10, 0.80, 0.20), Source.XMP_MWG_REGIONS),
     ]
     faces = [(105.0, 105.0, 305.0, 405.0), (600.0, 600.0, 700.0, 700.0)]
     matches = match_faces(regions, faces, (1000, 1000))
