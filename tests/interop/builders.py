@@ -7,9 +7,11 @@ Takeout's JSON beside a photo — with the byte layouts those apps write.
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -104,3 +106,80 @@ def takeout_json(
         doc["people"] = [{"name": name} for name in people]
     target.write_text(json.dumps(doc, indent=2))
     return target
+
+
+def dng_with_preview(source: Path, target: Path, *, orientation: int = 1) -> Path:
+    """A minimal DNG as cameras and converters write it: IFD 0 holds a full-size JPEG preview
+    of the real photo (NewSubfileType 1), its SubIFD a small linear-RGB raw image."""
+    with Image.open(source) as image:
+        rgb = image.convert("RGB")
+    preview = io.BytesIO()
+    rgb.save(preview, "JPEG", quality=90)
+    jpeg, raw = preview.getvalue(), rgb.resize((64, 48)).tobytes()
+    width, height = rgb.size
+    jpeg_at = 8
+    raw_at = _even(jpeg_at + len(jpeg))
+    ifd0_at = _even(raw_at + len(raw))
+    identity = [(1, 1), (0, 1), (0, 1), (0, 1), (1, 1), (0, 1), (0, 1), (0, 1), (1, 1)]
+
+    def ifd0(sub_at: int, tail_at: int) -> tuple[bytes, bytes]:
+        return _ifd(
+            [
+                (254, _LONG, [1]), (256, _LONG, [width]), (257, _LONG, [height]),
+                (258, _SHORT, [8, 8, 8]), (259, _SHORT, [7]), (262, _SHORT, [6]),
+                (271, _ASCII, "Roost"), (272, _ASCII, "Test DNG"), (273, _LONG, [jpeg_at]),
+                (274, _SHORT, [orientation]), (277, _SHORT, [3]), (278, _LONG, [height]),
+                (279, _LONG, [len(jpeg)]), (330, _LONG, [sub_at]),
+                (50706, _BYTE, [1, 4, 0, 0]), (50708, _ASCII, "Roost Test DNG"),
+                (50721, _SRATIONAL, identity), (50778, _SHORT, [21]),
+            ],
+            tail_at,
+        )  # fmt: skip
+
+    probe, probe_tail = ifd0(0, 0)
+    tail0_at = ifd0_at + len(probe)
+    ifd1_at = _even(tail0_at + len(probe_tail))
+    body0, tail0 = ifd0(ifd1_at, tail0_at)
+    raw_entries: list[tuple[int, int, Any]] = [
+        (254, _LONG, [0]), (256, _LONG, [64]), (257, _LONG, [48]), (258, _SHORT, [8, 8, 8]),
+        (259, _SHORT, [1]), (262, _SHORT, [34892]), (273, _LONG, [raw_at]),
+        (277, _SHORT, [3]), (278, _LONG, [48]), (279, _LONG, [len(raw)]), (284, _SHORT, [1]),
+    ]  # fmt: skip
+    body1, tail1 = _ifd(raw_entries, ifd1_at + 2 + 12 * len(raw_entries) + 4)
+    out = bytearray(b"II*\x00" + struct.pack("<I", ifd0_at))
+    for at, part in (
+        (jpeg_at, jpeg),
+        (raw_at, raw),
+        (ifd0_at, body0 + tail0),
+        (ifd1_at, body1 + tail1),
+    ):
+        out += b"\x00" * (at - len(out)) + part
+    target.write_bytes(bytes(out))
+    return target
+
+
+_BYTE, _ASCII, _SHORT, _LONG, _SRATIONAL = 1, 2, 3, 4, 10
+
+
+def _even(n: int) -> int:
+    return n + n % 2
+
+
+def _ifd(entries: list[tuple[int, int, Any]], tail_at: int) -> tuple[bytes, bytes]:
+    """A little-endian TIFF IFD and the values too long to sit in its entries, placed at
+    `tail_at`."""
+    body, tail = struct.pack("<H", len(entries)), b""
+    for tag, kind, values in sorted(entries):
+        if kind == _ASCII:
+            data, count = values.encode() + b"\x00", len(values) + 1
+        elif kind == _SRATIONAL:
+            data, count = b"".join(struct.pack("<ii", a, b) for a, b in values), len(values)
+        else:
+            code = {_SHORT: "H", _LONG: "I", _BYTE: "B"}[kind]
+            data, count = struct.pack("<" + code * len(values), *values), len(values)
+        if len(data) <= 4:
+            body += struct.pack("<HHI", tag, kind, count) + data.ljust(4, b"\x00")
+        else:
+            body += struct.pack("<HHII", tag, kind, count, tail_at + len(tail))
+            tail += data + b"\x00" * (len(data) % 2)
+    return body + struct.pack("<I", 0), tail

@@ -10,7 +10,7 @@ from PIL import Image
 from node.media.decode import DecodeError, decode
 from node.media.formats import Kind, kind_of
 from tests.conftest import TESTDATA
-from tests.interop.builders import INTEROP
+from tests.interop.builders import INTEROP, dng_with_preview
 from tests.media.badfiles import random_bytes, truncated_copy
 
 PHOTO = TESTDATA / "faces/id05/img16.jpg"
@@ -75,3 +75,23 @@ def test_kinds_by_suffix() -> None:
     assert [kind_of(p) for p in ("a.AVIF", "b.jxl", "c.NEF", "d.MOV", "e.xmp")] == [
         Kind.PHOTO, Kind.PHOTO, Kind.RAW, Kind.VIDEO, Kind.OTHER,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("orientation", "turned"), [(1, False), (6, True)])
+def test_raw_decodes_through_its_embedded_preview(
+    tmp_path: Path, orientation: int, turned: bool
+) -> None:
+    raw = dng_with_preview(PHOTO, tmp_path / "IMG_0001.DNG", orientation=orientation)
+    with Image.open(PHOTO) as image:
+        width, height = image.size
+    decoded = decode(raw, work_side=4096, max_pixels=10**8)
+    assert decoded.format == "RAW"
+    assert (decoded.width, decoded.height) == ((height, width) if turned else (width, height))
+    assert decoded.image.size == (decoded.width, decoded.height)
+
+
+def test_a_truncated_raw_is_refused(tmp_path: Path) -> None:
+    raw = dng_with_preview(PHOTO, tmp_path / "IMG_0001.DNG")
+    cut = truncated_copy(raw, tmp_path / "cut.DNG", 0.02)
+    with pytest.raises(DecodeError):
+        decode(cut, work_side=512, max_pixels=10**8)
