@@ -169,6 +169,8 @@ class _Run:
         self.library.forget_paths(gone)
         s.removed = len(gone)
         dropped = self.library.drop_orphans()
+        if dropped:
+            sources.drop_orphans(self.library)
         if s.indexed or s.relinked or s.removed or dropped:
             self.library.compact()
         derive(self.library)

@@ -148,3 +148,12 @@ def people_hints(library: Library) -> dict[str, list[str]]:
     rows = sources_table(library).search().where("array_length(people) > 0")
     table = rows.select(["hash", "people"]).limit(None).to_arrow()
     return dict(zip(table["hash"].to_pylist(), table["people"].to_pylist(), strict=True))
+
+
+def drop_orphans(library: Library) -> None:
+    """Forget the sources of content that left the index (`Library.drop_orphans`)."""
+    table = sources_table(library)
+    known = library.processed_hashes()
+    held = set(table.search().select(["hash"]).limit(None).to_arrow()["hash"].to_pylist())
+    for predicate in in_clauses("hash", sorted(held - known)):
+        table.delete(predicate)

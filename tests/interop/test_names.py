@@ -11,6 +11,7 @@ import pytest
 from node.indexer import content_hash
 from node.library.schema import face_id
 from node.library.store import Library
+from node.media import sources
 from node.people import edits
 from node.people.events import EventLog, new_subject_id
 from node.people.state import read_state
@@ -76,6 +77,11 @@ def test_a_name_the_user_gave_is_never_overridden(tmp_path: Path) -> None:
     assert read_state(Library.open(home / "library")).names_of([face]) == {face: "Maria Skłodowska"}
     again = roost_json("index", photos, home=home)
     assert again["imported"]["names_imported"] == 0 and again["unchanged"] == 1
+    digest = content_hash(str(photos / "portrait.jpg"))
+    assert sources.read(Library.open(home / "library"), digest) is not None
+    (photos / "portrait.jpg").unlink()
+    assert roost_json("index", photos, home=home)["removed"] == 1
+    assert sources.read(Library.open(home / "library"), digest) is None  # gone with the photo
 
 
 def test_takeout_names_are_matched_through_the_library(family: Family, own_copy: Path) -> None:
