@@ -10,6 +10,10 @@ import pytest
 from tests.conftest import roost_json
 from tests.interop.conftest import LONG_NAME, TAKEOUT, Family, snapshot
 
+# One real `roost index` of the family folder (a few minutes on 2 cores), shared by both
+# modules; the models are the real ones.
+pytestmark = [pytest.mark.slow, pytest.mark.models, pytest.mark.timeout(1200)]
+
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)

@@ -20,6 +20,10 @@ from tests.conftest import roost, roost_json
 from tests.interop.builders import INTEROP
 from tests.interop.conftest import TAKEOUT, Family
 
+# One real `roost index` of the family folder (a few minutes on 2 cores), shared by both
+# modules; the models are the real ones.
+pytestmark = [pytest.mark.slow, pytest.mark.models, pytest.mark.timeout(1200)]
+
 PORTRAIT = INTEROP / "metadata/faces/portrait.jpg"
 
 
