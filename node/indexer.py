@@ -322,6 +322,7 @@ class _Run:
             imported = import_names(self.library, wanted, people)
             self.summary.imported.names_imported += len(imported.named)
             self.summary.imported.names_kept += len(imported.kept)
+            self.summary.imported.names_refused += len(imported.refused)
             rows = [replace(row, events=imported.events) for row in self.sources]
             sources.write(self.library, rows)
             self.sources = []

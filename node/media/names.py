@@ -8,7 +8,9 @@ per indexed batch, folded, synced and undone (`node.people.edits.undo` with the 
 in `photo_sources`) like any other edit.
 
 What a user said in Roost always stands: a face the user confirmed as anyone, or rejected for
-the person the region names, is left alone, and so is a name held by a pet.
+the person the region names, is left alone, and so is a name held by a pet. A name Roost would
+refuse from a person (`protocol.labels.name_problem`: a control character, a colon) is refused
+here too, and counted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from node.library.store import Library
 from node.people.events import EventLog, new_subject_id
-from protocol.labels import Edit, Kind, Op, Source, fold
+from protocol.labels import Edit, Kind, Op, Source, fold, name_problem
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class NamedFace:
 class Imported:
     named: tuple[str, ...]  # faces that got a name
     kept: tuple[str, ...]  # faces left as the user had them
+    refused: tuple[str, ...]  # faces whose region's name cannot be a name in Roost
     events: dict[str, tuple[str, ...]]  # face → the id of the event that named it
 
 
@@ -41,7 +44,7 @@ def import_names(
     """Append the label events that give `wanted` faces their names, and create a person for
     each name in `people` (Takeout's, which become suggestions) nobody has yet, in one commit."""
     if not wanted and not people:
-        return Imported((), (), {})
+        return Imported((), (), (), {})
     log = EventLog(library)
     events = log.read()
     labels = fold(events)
@@ -51,7 +54,10 @@ def import_names(
     owners: list[str] = []  # the face each edit is for
     named: list[str] = []
     kept: list[str] = []
+    refused = [item.face for item in wanted if name_problem(item.name)]
     for item in wanted:
+        if name_problem(item.name):
+            continue  # e.g. a control character: every device would refuse it
         holder = labels.by_name(item.name)
         if holder is not None and holder.kind != "person":
             kept.append(item.face)
@@ -71,13 +77,13 @@ def import_names(
         owners.append(item.face)
         named.append(item.face)
     for name in people:
-        if labels.by_name(name) is None and name.casefold() not in created:
-            created[name.casefold()] = new_subject_id()
-            subject = created[name.casefold()]
+        known = labels.by_name(name) is not None or name.casefold() in created
+        if name_problem(name) is None and not known:
+            subject = created[name.casefold()] = new_subject_id()
             edits.append(Edit(Op.SUBJECT, subject, name=name, kind=Kind.PERSON,
                               source=Source.GOOGLE_TAKEOUT))  # fmt: skip
             owners.append("")
     by_face: dict[str, tuple[str, ...]] = {}
     for face, event in zip(owners, log.append(edits, events), strict=True):
         by_face[face] = (*by_face.get(face, ()), event.id)
-    return Imported(tuple(named), tuple(kept), by_face)
+    return Imported(tuple(named), tuple(kept), tuple(refused), by_face)

@@ -102,6 +102,7 @@ class ImportCounts:
     from_sidecars: int = 0  # photos with a field from an XMP or Takeout sidecar
     names_imported: int = 0  # faces named from other apps' face regions
     names_kept: int = 0  # named regions on faces the user had already labelled
+    names_refused: int = 0  # named regions whose name cannot be a name in Roost
     regions_without_face: int = 0  # named regions where no face was detected
     people_hints: int = 0  # photos whose Takeout sidecar lists people
     motion_photos: int = 0

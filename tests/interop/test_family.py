@@ -35,6 +35,7 @@ def test_summary_counts_what_came_from_other_apps(family: Family) -> None:
         "from_sidecars": 10,  # 3 XMP sidecars, 7 photos given something by Takeout
         "names_imported": 2,  # Marie Curie, in each portrait
         "names_kept": 0,
+        "names_refused": 0,
         "regions_without_face": 2,  # Pierre Curie, in profile: no face detected there
         "people_hints": 2,
         "motion_photos": 1,
