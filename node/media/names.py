@@ -85,5 +85,6 @@ def import_names(
             owners.append("")
     by_face: dict[str, tuple[str, ...]] = {}
     for face, event in zip(owners, log.append(edits, events), strict=True):
-        by_face[face] = (*by_face.get(face, ()), event.id)
+        if face:
+            by_face[face] = (*by_face.get(face, ()), event.id)
     return Imported(tuple(named), tuple(kept), tuple(refused), by_face)

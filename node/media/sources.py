@@ -84,7 +84,7 @@ class SourceRow:
                         "box": [round(v, 6) for v in m.region.box],
                         "source": str(m.region.source),
                         "face": face,
-                        "events": list(self.events.get(face or "", ())),
+                        "events": list(self.events.get(face, ())) if face else [],
                     }
                     for m, face in zip(self.matches, self.face_ids, strict=True)
                 ]
