@@ -12,8 +12,8 @@ library's own matching (`node.people.suggest`) already say about each face:
   face and one name, and the photo has as many faces as names, the last face is suggested as
   the last name (0.75). Any other face gets no suggestion from the names: nothing is guessed.
 
-Every name is a person in the label log before this runs (the indexer creates those missing),
-so a suggestion always points at a subject the user can confirm, reject or rename.
+Every name is a person in the label log before this runs (the imports stage creates those
+missing), so a suggestion always points at a subject the user can confirm, reject or rename.
 """
 
 from __future__ import annotations

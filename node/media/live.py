@@ -4,8 +4,9 @@ The camera writes the same content identifier (a UUID) into both: the still's Ap
 (tag 0x0011) and the MOV's QuickTime metadata (`com.apple.quicktime.content.identifier`). Files
 pair on that identifier; copies that lost their metadata (exports, messaging apps) pair on the
 name instead — the same stem in the same folder (`IMG_0001.HEIC` + `IMG_0001.MOV`), which is
-how the camera names them. The MOV is the still's moving part, noted with the still so that
-video indexing can pick it up; it is not a photo of its own.
+how the camera names them. The MOV is the still's moving part, noted with the still
+(`live_video` in `photo_sources`) so that video indexing can pick it up; it is not a photo of
+its own.
 
 Both readers are bounded: the maker note is at most a few kilobytes of a block Pillow already
 read, and the MOV reader walks box headers only, reading no more than one metadata box.
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +25,9 @@ CONTENT_ID_KEY = b"com.apple.quicktime.content.identifier"
 _APPLE = b"Apple iOS\x00"
 _MAX_META = 1 << 20  # a MOV's metadata box is a few hundred bytes
 _MAX_BOXES = 10_000
+_MAX_CACHED = 4096
+_ids: dict[tuple[str, int, int], str | None] = {}
+_ids_lock = threading.Lock()  # stills are described on several threads
 
 
 def still_content_id(maker_note: bytes | None) -> str | None:
@@ -121,43 +126,39 @@ def _uuid_text(data: bytes) -> str | None:
     return text if 8 <= len(text) <= 64 else None
 
 
-class LivePairs:
-    """Finds each still's MOV among the videos a scan found, reading a video's identifier only
-    when a still in its folder asks. Each video pairs at most once.
+def video_for(still: Path, content_id: str | None, videos: Sequence[Path]) -> Path | None:
+    """The Live Photo video of `still` among `videos` (those in its folder), if any.
 
-    Identifiers decide where both sides have one; otherwise the same stem in the same folder
-    does (case-insensitively), unless both carry identifiers and they differ."""
-
-    def __init__(self, videos: Iterable[str]) -> None:
-        self._by_stem = {_stem_key(v): v for v in videos}
-        self._folders: dict[str, dict[str, str]] = {}  # folder → identifier → video
-        self._ids: dict[str, str | None] = {}
-        self.used: set[str] = set()
-
-    def video_for(self, still: str, content_id: str | None) -> str | None:
-        video = self._by_id(still, content_id) if content_id else None
-        if video is None:
-            candidate = self._by_stem.get(_stem_key(still))
-            if candidate is not None and not (content_id and self._id(candidate)):
-                video = candidate
-        if video is None or video in self.used:
-            return None
-        self.used.add(video)
-        return video
-
-    def _by_id(self, still: str, content_id: str) -> str | None:
-        folder = str(Path(still).parent)
-        if folder not in self._folders:
-            videos = [v for key, v in self._by_stem.items() if key[0] == folder]
-            self._folders[folder] = {cid: v for v in videos if (cid := self._id(v))}
-        return self._folders[folder].get(content_id)
-
-    def _id(self, video: str) -> str | None:
-        if video not in self._ids:
-            self._ids[video] = video_content_id(Path(video))
-        return self._ids[video]
+    Identifiers decide where both sides have one: the video carrying the still's identifier,
+    whatever its name (the same-named one is tried first). Otherwise the video of the same
+    stem does (case-insensitively), unless both carry identifiers and they differ.
+    """
+    stem = still.stem.casefold()
+    same = [v for v in videos if v.stem.casefold() == stem]
+    if content_id:
+        for video in [*same, *(v for v in videos if v not in same)]:
+            if _cached_id(video) == content_id:
+                return video
+    for video in same:
+        if not content_id or _cached_id(video) is None:
+            return video
+    return None
 
 
-def _stem_key(path: str) -> tuple[str, str]:
-    p = Path(path)
-    return str(p.parent), p.stem.casefold()
+def _cached_id(video: Path) -> str | None:
+    """`video_content_id`, read once per file version: stills in a folder of Live Photos
+    would otherwise read every MOV's boxes each."""
+    try:
+        st = os.stat(video)
+    except OSError:
+        return None
+    key = (str(video), st.st_size, st.st_mtime_ns)
+    with _ids_lock:
+        if key in _ids:
+            return _ids[key]
+    found = video_content_id(video)
+    with _ids_lock:
+        _ids[key] = found
+        while len(_ids) > _MAX_CACHED:
+            _ids.pop(next(iter(_ids)))
+    return found

@@ -10,21 +10,23 @@ Sources, strongest first, field by field:
 
 Dates are ranked within each source (`node.media.dates`); the time zone is the one recorded
 with the date, else the zone at the photo's position (`node.media.timezones`). Sidecars that
-cannot be read are reported in `problems` and ignored; the photo is indexed all the same.
+cannot be read are reported in `problems` and ignored; the photo is indexed all the same. Which
+sidecars and videos lie beside the photo is `node.media.beside`'s business; a Live Photo still's
+video is found among those videos (`node.media.live`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from node.media import sidecars, takeout, xmp
+from node.media.beside import Beside
 from node.media.dates import DateSource, Taken, resolve
 from node.media.exif import PhotoMeta, xmp_dates, xmp_description, xmp_gps
-from node.media.live import still_content_id
+from node.media.live import still_content_id, video_for
 from node.media.motion import Clip, embedded_clip
 from node.media.regions import FaceRegion, read_regions
 from node.media.timezones import zone_at
@@ -50,6 +52,7 @@ class PhotoInfo:
     sidecars: tuple[str, ...]  # the sidecar files read
     clip: Clip | None  # a motion photo's embedded video
     content_id: str | None  # an Apple Live Photo's content identifier
+    live_video: str | None  # the Live Photo's video beside it
     problems: tuple[str, ...]
 
     @property
@@ -69,13 +72,13 @@ def describe(
     stored_size: tuple[int, int],
     file_size: int,
     mtime: datetime,
-    folder: Collection[str],
+    beside: Beside,
 ) -> PhotoInfo:
-    """Combine the file's metadata with its sidecars (`folder`: the names beside it)."""
+    """Combine the file's metadata with the sidecars and videos `beside` it."""
     problems = list(meta.problems)
     side: xmp.Properties = {}
     used: list[str] = []
-    found = sidecars.find_xmp(path, folder)
+    found = beside.xmp
     if found is not None:
         try:
             side = sidecars.read_xmp(found)
@@ -83,7 +86,7 @@ def describe(
         except xmp.XmpError as exc:
             problems.append(f"sidecar {found.name} ignored: {exc}")
     google = None
-    json_path = takeout.find(path, folder)
+    json_path = beside.takeout
     if json_path is not None:
         try:
             google = takeout.read(json_path)
@@ -115,6 +118,7 @@ def describe(
         (_regions(side, meta, stored_size), DateSource.SIDECAR),
         (_regions(meta.xmp, meta, stored_size), DateSource.XMP),
     )
+    content_id = still_content_id(meta.maker_note)
     return PhotoInfo(
         taken=resolve(dates, zone=zone_at(lat, lon), mtime=mtime),
         lat=lat,
@@ -129,7 +133,8 @@ def describe(
         people=google.people if google else (),
         sidecars=tuple(used),
         clip=embedded_clip(meta.xmp, path, file_size),
-        content_id=still_content_id(meta.maker_note),
+        content_id=content_id,
+        live_video=str(video) if (video := video_for(path, content_id, beside.videos)) else None,
         problems=tuple(problems),
     )
 

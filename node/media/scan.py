@@ -17,6 +17,9 @@ from pathlib import Path
 from node.media.formats import Kind, kind_of
 from node.media.sidecars import SIDECAR_SUFFIXES
 
+# A Live Photo's video is noted with its still (`node.media.live`), but not indexed itself.
+VIDEO_NOT_INDEXED = "video: not indexed yet (a Live Photo's video is noted with its still)"
+
 
 @dataclass(frozen=True)
 class Found:
@@ -38,19 +41,13 @@ class ScanResult:
     media: list[Found] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
-    videos: list[Found] = field(default_factory=list)  # candidates for Live Photo pairs
-    sidecars: dict[str, set[str]] = field(default_factory=dict)  # folder → sidecar file names
+    sidecars: int = 0  # files that may be a photo's sidecar (read with the photo, not alone)
     roots: list[str] = field(default_factory=list)  # absolute forms of the roots walked
     incomplete: list[str] = field(default_factory=list)  # folders not (fully) listed
 
     @property
     def seen(self) -> int:
-        sidecars = sum(len(names) for names in self.sidecars.values())
-        return len(self.media) + len(self.videos) + sidecars + len(self.skipped) + len(self.failed)
-
-    def folder(self, path: str) -> set[str]:
-        """The sidecar file names in the folder of `path`."""
-        return self.sidecars.get(os.path.dirname(path), set())
+        return len(self.media) + self.sidecars + len(self.skipped) + len(self.failed)
 
 
 def scan(roots: Iterable[str | os.PathLike[str]]) -> ScanResult:
@@ -91,10 +88,9 @@ def _visit(path: str, result: ScanResult, visited: set[tuple[int, int]]) -> list
     elif kind_of(path) in (Kind.PHOTO, Kind.RAW):
         result.media.append(Found(path, st.st_size, st.st_mtime_ns))
     elif kind_of(path) == Kind.VIDEO:
-        result.videos.append(Found(path, st.st_size, st.st_mtime_ns))
+        result.skipped.append(Problem(path, VIDEO_NOT_INDEXED))
     elif Path(path).suffix.lower() in SIDECAR_SUFFIXES:
-        folder, name = os.path.split(path)
-        result.sidecars.setdefault(folder, set()).add(name)
+        result.sidecars += 1
     else:
         result.skipped.append(Problem(path, f"not a photo ({Path(path).suffix or 'no suffix'})"))
     return []

@@ -1,17 +1,18 @@
 """`photo_sources`: what each indexed photo's metadata came from, beyond the `media` row.
 
-One row per content hash, written with the batch that indexes the photo and before its `media`
-row (so a `media` row always has its sources; a kill in between rewrites the same row). It is
-what `roost show --json` reports as `sources`, the time zone and the sidecars read, and what
-later stages need and the `media` table has no column for: a motion photo's embedded clip, a
-Live Photo's MOV, face regions other apps named (and which detected face each became), and the
-people a Takeout sidecar listed.
+One row per content hash, written by the imports stage (`node.index.imports`) in the batch that
+indexes the photo, and again whenever the files beside it change. It is what `roost show
+--json` reports as `sources`, the time zone and the sidecars read, and what later stages need
+and the `media` table has no column for: a motion photo's embedded clip, a Live Photo's MOV,
+face regions other apps named (which face each became, how that face was found, and the label
+events that named it), and the people a Takeout sidecar listed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
@@ -19,13 +20,14 @@ import pyarrow as pa
 from node.library.schema import key_field
 from node.library.store import Library, in_clauses
 from node.media.metadata import PhotoInfo
-from node.media.regions import Match
+from node.media.regions import FaceRegion
 
 TABLE = "photo_sources"
 
 SCHEMA = pa.schema(
     [
         key_field("hash"),
+        pa.field("path", pa.string(), nullable=False),  # the copy whose sidecars were read
         pa.field("taken_from", pa.string(), nullable=False),  # e.g. "sidecar:CreateDate"
         pa.field("time_zone", pa.string()),  # IANA name or "+02:00"
         pa.field("time_zone_source", pa.string()),  # "offset" | "gps" | "device"
@@ -48,21 +50,47 @@ SCHEMA = pa.schema(
 )
 
 
+class FoundBy(StrEnum):
+    """How the face a named region became was found."""
+
+    DETECTOR = "detector"  # the face stage found it in the whole photo
+    REGION = "region"  # found by looking inside the region (`node.media.regions.search_region`)
+
+
+@dataclass(frozen=True)
+class RegionFace:
+    """A named region, and the face it is (None: no face was found there)."""
+
+    region: FaceRegion
+    face: str | None
+    found_by: FoundBy | None
+    events: tuple[str, ...] = ()  # the label events that named the face
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.region.name,
+            "box": [round(v, 6) for v in self.region.box],
+            "source": str(self.region.source),
+            "face": self.face,
+            "found_by": None if self.found_by is None else str(self.found_by),
+            "events": list(self.events),
+        }
+
+
 @dataclass(frozen=True)
 class SourceRow:
     """One photo's row: its metadata sources, and its named regions as matched to faces."""
 
     hash: str
+    path: str
     info: PhotoInfo
-    matches: tuple[Match, ...]
-    face_ids: tuple[str | None, ...]  # per match: the id of the face it is, or None
-    live_video: str | None
-    events: dict[str, tuple[str, ...]] = field(default_factory=dict)  # face → label events
+    regions: tuple[RegionFace, ...] = field(default_factory=tuple)
 
     def row(self) -> dict[str, Any]:
         info, clip = self.info, self.info.clip
         return {
             "hash": self.hash,
+            "path": self.path,
             "taken_from": info.taken.label,
             "time_zone": info.taken.zone,
             "time_zone_source": info.taken.zone_source,
@@ -76,19 +104,8 @@ class SourceRow:
             "clip_length": clip.length if clip else None,
             "clip_mime": clip.mime if clip else None,
             "content_id": info.content_id,
-            "live_video": self.live_video,
-            "regions": json.dumps(
-                [
-                    {
-                        "name": m.region.name,
-                        "box": [round(v, 6) for v in m.region.box],
-                        "source": str(m.region.source),
-                        "face": face,
-                        "events": list(self.events.get(face, ())) if face else [],
-                    }
-                    for m, face in zip(self.matches, self.face_ids, strict=True)
-                ]
-            ),
+            "live_video": info.live_video,
+            "regions": json.dumps([r.to_json() for r in self.regions]),
             "regions_source": info.regions_source,
             "people": list(info.people),
             "problems": list(info.problems),
@@ -103,7 +120,8 @@ class ImportCounts:
     names_imported: int = 0  # faces named from other apps' face regions
     names_kept: int = 0  # named regions on faces the user had already labelled
     names_refused: int = 0  # named regions whose name cannot be a name in Roost
-    regions_without_face: int = 0  # named regions where no face was detected
+    faces_found_in_regions: int = 0  # faces found only by looking inside a named region
+    regions_without_face: int = 0  # named regions where no face was found
     people_hints: int = 0  # photos whose Takeout sidecar lists people
     motion_photos: int = 0
     live_photos: int = 0
@@ -116,15 +134,8 @@ def sources_table(library: Library) -> Any:
     return library.table(TABLE, SCHEMA)
 
 
-def write(library: Library, rows: list[SourceRow]) -> None:
-    if rows:
-        data = pa.Table.from_pylist([r.row() for r in rows], SCHEMA)
-        library.upsert(sources_table(library), "hash", data)
-
-
 def read(library: Library, media_hash: str) -> dict[str, Any] | None:
-    found = read_many(library, [media_hash])
-    return found.get(media_hash)
+    return read_many(library, [media_hash]).get(media_hash)
 
 
 def read_many(library: Library, hashes: list[str]) -> dict[str, dict[str, Any]]:
@@ -137,24 +148,8 @@ def read_many(library: Library, hashes: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def live_videos(library: Library) -> set[str]:
-    """Every MOV already noted as some still's Live Photo video."""
-    table = sources_table(library)
-    rows = table.search().where("live_video IS NOT NULL").select(["live_video"]).limit(None)
-    return set(rows.to_arrow().column("live_video").to_pylist())
-
-
 def people_hints(library: Library) -> dict[str, list[str]]:
     """Media hash → the people its Takeout sidecar lists, for every photo that has any."""
     rows = sources_table(library).search().where("array_length(people) > 0")
     table = rows.select(["hash", "people"]).limit(None).to_arrow()
     return dict(zip(table["hash"].to_pylist(), table["people"].to_pylist(), strict=True))
-
-
-def drop_orphans(library: Library) -> None:
-    """Forget the sources of content that left the index (`Library.drop_orphans`)."""
-    table = sources_table(library)
-    known = library.processed_hashes()
-    held = set(table.search().select(["hash"]).limit(None).to_arrow()["hash"].to_pylist())
-    for predicate in in_clauses("hash", sorted(held - known)):
-        table.delete(predicate)

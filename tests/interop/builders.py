@@ -183,3 +183,41 @@ def _ifd(entries: list[tuple[int, int, Any]], tail_at: int) -> tuple[bytes, byte
             body += struct.pack("<HHII", tag, kind, count, tail_at + len(tail))
             tail += data + b"\x00" * (len(data) % 2)
     return body + struct.pack("<I", 0), tail
+
+
+def mwg_sidecar(
+    target: Path,
+    regions: list[tuple[str, tuple[float, float, float, float]]],
+    size: tuple[int, int],
+    *,
+    created: str | None = None,
+) -> Path:
+    """An XMP sidecar as digiKam writes one: named MWG face regions (`name`, normalised
+    x1, y1, x2, y2 of the upright image, written as centre and size) and optionally a date."""
+    items = "".join(
+        f"""<rdf:li><rdf:Description mwg-rs:Name="{name}" mwg-rs:Type="Face">
+        <mwg-rs:Area stArea:x="{(x1 + x2) / 2:.6f}" stArea:y="{(y1 + y2) / 2:.6f}"
+          stArea:w="{x2 - x1:.6f}" stArea:h="{y2 - y1:.6f}" stArea:unit="normalized"/>
+        </rdf:Description></rdf:li>"""
+        for name, (x1, y1, x2, y2) in regions
+    )
+    date = f"<xmp:CreateDate>{created}</xmp:CreateDate>" if created else ""
+    target.write_text(
+        f"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+  xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about=""
+   xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+   xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"
+   xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#"
+   xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">
+  {date}
+  <mwg-rs:Regions rdf:parseType="Resource">
+   <mwg-rs:AppliedToDimensions stDim:w="{size[0]}" stDim:h="{size[1]}" stDim:unit="pixel"/>
+   <mwg-rs:RegionList><rdf:Bag>{items}</rdf:Bag></mwg-rs:RegionList>
+  </mwg-rs:Regions>
+ </rdf:Description>
+</rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>"""
+    )
+    return target

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from node.media.scan import VIDEO_NOT_INDEXED
 from tests.conftest import roost_json
 from tests.interop.conftest import LONG_NAME, TAKEOUT, Family, snapshot
 
@@ -36,7 +37,8 @@ def test_summary_counts_what_came_from_other_apps(family: Family) -> None:
         "names_imported": 2,  # Marie Curie, in each portrait
         "names_kept": 0,
         "names_refused": 0,
-        "regions_without_face": 2,  # Pierre Curie, in profile: no face detected there
+        "faces_found_in_regions": 0,  # Pierre Curie, in profile: not even looking there
+        "regions_without_face": 2,
         "people_hints": 2,
         "motion_photos": 1,
         "live_photos": 3,
@@ -168,9 +170,12 @@ def test_face_regions_name_the_detected_faces(family: Family, name: str) -> None
     regions = {r["name"]: r for r in shown["regions"]}
     assert regions["Marie Curie"]["face"] == marie["id"]
     assert regions["Marie Curie"]["source"] == "xmp-mwg-regions"
+    assert regions["Marie Curie"]["found_by"] == "detector"
     assert regions["Marie Curie"]["events"]  # the label events that named it, for undo
-    # Pierre Curie stands in profile: the detector finds no face there, and none is invented.
-    assert regions["Pierre Curie"]["face"] is None and regions["Pierre Curie"]["events"] == []
+    # Pierre Curie stands in profile: the detector finds no face there, not even looking at his
+    # region alone, and none is invented.
+    pierre = regions["Pierre Curie"]
+    assert (pierre["face"], pierre["found_by"], pierre["events"]) == (None, None, [])
     assert len(shown["faces"]) == 1
 
 
@@ -259,8 +264,9 @@ def test_live_photo_pairs(family: Family, still: str, video: str | None) -> None
     assert len(shown["faces"]) == 1  # the still is indexed as a photo
 
 
-def test_videos_that_are_no_live_photo_are_reported(family: Family) -> None:
+def test_videos_are_reported_as_not_indexed(family: Family) -> None:
     skipped = {p["path"]: p["reason"] for p in family.summary["skipped"]}
     live = family.root / "live"
-    videos = {k for k, v in skipped.items() if v.startswith("video")}
-    assert videos == {str(live / "IMG_0003.MOV"), str(live / "IMG_0004.MOV")}
+    videos = {k for k, v in skipped.items() if v == VIDEO_NOT_INDEXED}
+    names = ("IMG_0001.MOV", "IMG_0002.mov", "IMG_0003.MOV", "IMG_0004.MOV", "renamed-clip.MOV")
+    assert videos == {str(live / name) for name in names}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from node.indexer import content_hash
+from node.index.run import content_hash
 from node.library.schema import face_id
 from node.library.store import Library
 from node.media import sources

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from node.media import sidecars, takeout, xmp
-from node.media.live import LivePairs, still_content_id, video_content_id
+from node.media.beside import beside
+from node.media.live import still_content_id, video_content_id, video_for
 from node.media.motion import embedded_clip
 from tests.interop.builders import VIDEO, apple_maker_note, live_mov, takeout_json
 
@@ -84,15 +86,40 @@ def test_mov_reader_is_bounded_on_broken_files(tmp_path: Path) -> None:
         assert video_content_id(tmp_path / name) is None
 
 
-def test_live_pairs_prefer_identifiers_and_pair_once(tmp_path: Path) -> None:
+def test_live_pairs_prefer_identifiers_then_the_name(tmp_path: Path) -> None:
     a = live_mov(tmp_path / "IMG_1.MOV", "AAAAAAAA-0000-4000-8000-000000000001")
     b = live_mov(tmp_path / "clip.MOV", "AAAAAAAA-0000-4000-8000-000000000002")
-    pairs = LivePairs([str(a), str(b)])
-    assert pairs.video_for(
-        str(tmp_path / "IMG_1.JPG"), "AAAAAAAA-0000-4000-8000-000000000002"
-    ) == str(b)
-    assert pairs.video_for(str(tmp_path / "IMG_1.HEIC"), None) == str(a)  # the name
-    assert pairs.video_for(str(tmp_path / "IMG_1.JPG"), None) is None  # each video once
+    c = live_mov(tmp_path / "IMG_3.mov", None)
+    videos = [a, b, c]
+    # The identifier wins over the name, whatever the video is called.
+    assert video_for(tmp_path / "IMG_1.JPG", "AAAAAAAA-0000-4000-8000-000000000002", videos) == b
+    assert video_for(tmp_path / "IMG_1.HEIC", None, videos) == a  # no identifier: the name
+    assert video_for(tmp_path / "img_3.jpg", "AAAAAAAA-0000-4000-8000-000000000009", videos) == c
+    # Both carry identifiers and they differ: not a pair, even by name.
+    assert video_for(tmp_path / "IMG_1.JPG", "AAAAAAAA-0000-4000-8000-000000000009", videos) is None
+    assert video_for(tmp_path / "IMG_2.JPG", None, videos) is None
+
+
+def test_the_files_beside_a_photo_and_their_fingerprint(tmp_path: Path) -> None:
+    photo = tmp_path / "IMG_1.jpg"
+    photo.write_bytes(b"")
+    assert beside(photo).read == () and beside(photo).stamp() == ""
+    (tmp_path / "IMG_1.XMP").write_text("<x/>")
+    (tmp_path / "IMG_1.jpg.json").write_text("{}")
+    (tmp_path / "IMG_1.mov").write_bytes(b"")
+    (tmp_path / "IMG_2.jpg.json").write_text("{}")
+    found = beside(photo)
+    assert (found.xmp, found.takeout, found.same_stem_video) == (
+        tmp_path / "IMG_1.XMP", tmp_path / "IMG_1.jpg.json", tmp_path / "IMG_1.mov",
+    )  # fmt: skip
+    first = found.stamp()
+    assert len(first) == 16 and beside(photo).stamp() == first  # the same files: the same
+    os.utime(tmp_path / "IMG_1.jpg.json", ns=(1, 1))  # an edit, as far as stat can tell
+    edited = beside(photo).stamp()
+    assert edited != first
+    (tmp_path / "IMG_1.jpg.xmp").write_text("<x/>")  # a name that wins over IMG_1.XMP
+    assert beside(photo).xmp == tmp_path / "IMG_1.jpg.xmp"
+    assert beside(photo).stamp() not in (first, edited)
 
 
 def test_motion_clip_needs_the_bytes_to_agree(tmp_path: Path) -> None:
@@ -118,3 +145,26 @@ def test_motion_clip_needs_the_bytes_to_agree(tmp_path: Path) -> None:
     fake.write_bytes(b"\xff\xd8" + b"\x00" * 1598)
     assert embedded_clip(props, fake, 1600) is None
     assert embedded_clip(props, real, 300) is None  # longer than the file
+
+
+def test_a_folder_is_listed_once_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[str] = []
+    real = os.scandir
+
+    def counting(path: str) -> object:
+        listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr("node.media.beside.os.scandir", counting)
+    photos = [tmp_path / f"IMG_{n}.jpg" for n in range(3)]
+    (tmp_path / "IMG_1.jpg.json").write_text("{}")
+    long_ago = 1_000_000_000_000_000_000  # 2001: settled, so the listing may be kept
+    os.utime(tmp_path, ns=(long_ago, long_ago))
+    assert [beside(p).takeout for p in photos] == [None, tmp_path / "IMG_1.jpg.json", None]
+    assert listed == [str(tmp_path)]  # one listing for the folder's three photos
+    (tmp_path / "IMG_2.jpg.json").write_text("{}")  # the folder's mtime moves: listed again
+    assert beside(photos[2]).takeout == tmp_path / "IMG_2.jpg.json"
+    assert len(listed) == 2
+    assert beside(photos[2]).takeout is not None and len(listed) == 3  # changed just now
