@@ -11,28 +11,39 @@ withdrawn, calls in flight get a short grace, the state file is removed.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import resource
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from node.family import FamilyError
+from node.family import identity as identity_files
 from node.family.invites import InviteBook
-from node.files import hold, holder, write_atomic
+from node.family.keys import PLAIN_WARNING, Protection
+from node.files import hold
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
+from node.peer.connections import ConnectionCap
 from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
+from node.peer.renewal import AdminService, Renewer
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
+from node.people.state import read_state
+from node.running import NodeState
 from node.settings import Home
+from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
 
@@ -44,32 +55,32 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
-
-
-@dataclass(frozen=True)
-class NodeState:
-    """What `node.json` says about the running node."""
-
-    pid: int
-    hosts: tuple[str, ...]
-    port: int
-    pairing_port: int | None
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
 
 
 def run(home: Home, options: NodeOptions) -> int:
     home.ensure()
     with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        with contextlib.ExitStack() as cleanup:
-            _start(home, options, cleanup)
-            log.info("node running; stop with SIGTERM or Ctrl-C")
-            while not stop.wait(0.5):
-                pass
-            log.info("stopping")
+        while not stop.is_set():
+            with contextlib.ExitStack() as cleanup:
+                started = identity_files.stamp(home.identity)
+                options = _start(home, options, cleanup)
+                log.info("node running; stop with SIGTERM or Ctrl-C")
+                while not stop.wait(0.5):
+                    if identity_files.stamp(home.identity) != started:
+                        log.info(
+                            "this device's identity changed (a renewed certificate, a restored "
+                            "CA key): restarting the listeners with it"
+                        )
+                        break
+                else:
+                    log.info("stopping")
         # Stopped cleanly. Python restores default handlers as it exits, and a repeated signal
         # arriving then would kill the process; ignoring them keeps the exit status 0.
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -78,20 +89,12 @@ def run(home: Home, options: NodeOptions) -> int:
     return 0
 
 
-def running_node(home: Home) -> NodeState | None:
-    """The state of the node running for `home`, or None if none is."""
-    if holder(home.node_lock) is None:
-        return None
-    try:
-        state = json.loads(home.node_state.read_text())
-    except FileNotFoundError:
-        return None  # starting up: the lock is taken, the listeners are not up yet
-    return NodeState(state["pid"], tuple(state["hosts"]), state["port"], state["pairing_port"])
-
-
-def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
+def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
+    """Start everything; the options to start again with, on the ports now bound."""
     device = Device.load(home)
     identity, revocations, directory = device.identity, device.revocations, device.directory
+    if identity.protection is Protection.PLAIN:
+        log.warning(PLAIN_WARNING)
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -100,7 +103,13 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+        AdminService(identity),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
@@ -112,8 +121,12 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         pairing_server, pairing_port = serve_pairing(pair_listen, identity, service)
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
+    cap = ConnectionCap(p for p in (port, pairing_port) if p is not None)
+    cap.start()
+    cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
     client = device.client()
+    cleanup.callback(client.close)
     dialer = Dialer(
         identity.device_id,
         greeter,
@@ -134,9 +147,64 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(dialer.stop)
     syncer.start()
     cleanup.callback(syncer.stop)
-    state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
-    write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
+    renewer = Renewer(identity, client, directory, revocations)
+    _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
+    threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
+    _federate(home, options, device, greeter, cleanup)
+    NodeState(os.getpid(), tuple(hosts), port, pairing_port).write(home)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
+    bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
+    return replace(options, listen=join(host, port), pair_listen=bound_pairing)
+
+
+def _every(
+    seconds: float, job: Callable[[], object], name: str, cleanup: contextlib.ExitStack
+) -> None:
+    """Run `job` every `seconds` in a thread until `cleanup` closes; failures are logged."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(seconds):
+            try:
+                job()
+            except Exception:  # the node must outlive any one failed attempt
+                log.exception("%s failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    cleanup.callback(thread.join)
+    cleanup.callback(stopped.set)
+
+
+def _open_library(device: Device) -> None:
+    """Open the index now, in the background: the database library takes seconds to import,
+    and the first family search should not wait for it."""
+    if device.home.library.exists():
+        try:
+            read_state(device.library)
+        except RoostError as exc:
+            log.warning("the library cannot be opened: %s", exc)
+
+
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    device: Device,
+    greeter: Greeter,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, device.directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, device.identity, device.revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
 
 
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
@@ -147,7 +215,7 @@ def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     )
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -24,6 +24,7 @@ class Context:
     library: Library
     space: Space
     detect_side: int
+    min_face: int
     model_threads: int
     work_side: int  # long side of the working image, for a stage that decodes on its own
     max_pixels: int
@@ -33,7 +34,11 @@ Factory = Callable[[Context], Stage]
 
 REGISTRY: dict[str, Factory] = {
     FaceStage.name: lambda c: FaceStage(
-        c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
+        c.library,
+        c.space,
+        detect_side=c.detect_side,
+        min_face=c.min_face,
+        model_threads=c.model_threads,
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
     ImportStage.name: lambda c: ImportStage(

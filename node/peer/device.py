@@ -3,20 +3,20 @@ library, wired once for the node, the CLI and the TUI alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-
-import grpc
+from typing import TYPE_CHECKING, Any
 
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.identity import Identity
 from node.family.revocations import REVOCATION_FILE, RevocationStore
-from node.library.store import Library
 from node.peer.client import PeerClient
 from node.peer.fanout import Peer
 from node.settings import Home
+
+if TYPE_CHECKING:
+    from node.library.store import Library
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Device:
     identity: Identity
     revocations: RevocationStore
     directory: Directory
+    interceptors: tuple[Any, ...] = ()  # gRPC client interceptors on every call it makes
 
     @classmethod
     def load(cls, home: Home) -> Device:
@@ -43,11 +44,19 @@ class Device:
 
     @cached_property
     def library(self) -> Library:
-        """Opened on first use: the peer layer alone (Hello, pairing) never needs it."""
+        """Opened on first use: the peer layer alone (Hello, pairing, a command handing its
+        query to the node) never needs it, nor the seconds its database takes to import."""
+        from node.library.store import Library
+
         return Library.open(self.home.library)
 
-    def client(self, interceptors: Sequence[grpc.UnaryUnaryClientInterceptor] = ()) -> PeerClient:
-        return PeerClient(self.identity, self.revocations, interceptors)
+    def client(self) -> PeerClient:
+        """The one client this device calls others with, so its open channels are reused."""
+        return self._client
+
+    @cached_property
+    def _client(self) -> PeerClient:
+        return PeerClient(self.identity, self.revocations, self.interceptors)
 
     def peers(self) -> list[Peer]:
         """The other family devices this one can try to reach: known, with an address, and

@@ -1,4 +1,4 @@
-"""Unconfirmed faces matched to named subjects: assigned, suggested, or left alone.
+"""The distance rules, the first scorer (`node.people.scoring`): this device's confirmed faces.
 
 For each face the user has not confirmed, the candidate is the named person with the nearest
 confirmed face (never one the face was rejected for; never a pet), and its confidence is an
@@ -18,125 +18,85 @@ The bars sit where suggestions stay few: a wrong automatic assignment is worse t
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
-from node.media.hints import apply_hints
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
+from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Labels
 
-AUTO = 0.99  # assign without asking at or above this confidence (good faces only)
-SUGGEST = 0.25  # ask the user at or above this confidence
-AMBIGUOUS = 0.5  # a runner-up this confident makes a match a question, however close
+THRESHOLDS = Thresholds(auto=0.99, suggest=0.25, ambiguous=0.5)
 CLUSTER_REACH = 0.60  # how far a face may be from its cluster's confirmed faces to inherit them
 CLUSTER_CONFIDENCE = 0.999
 SLOPE, MIDPOINT = 40.0, 0.526  # the logistic fit of distance to P(right)
 
-CONFIRMED, CLUSTERED, SUGGESTED, UNCLUSTERED = "confirmed", "clustered", "suggested", "unclustered"
-_CHUNK = 2048
+
+def confidence(distance: np.ndarray) -> np.ndarray:
+    """P(the match is right) for faces this far from the subject's nearest confirmed face."""
+    return 1.0 / (1.0 + np.exp(np.minimum(SLOPE * (distance - MIDPOINT), 700.0)))
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where one face stands: its subject (assigned or suggested), status and confidence."""
+class DistanceScorer:
+    """Nearest confirmed face per person, turned into P(right) by the lfw_dev calibration."""
 
-    subject: str | None
-    status: str
-    confidence: float
+    name = "distance rules"
+    thresholds = THRESHOLDS
 
-
-def confidence(distance: float) -> float:
-    """P(the match is right) for a face this far from the subject's nearest confirmed face."""
-    return 1.0 / (1.0 + math.exp(min(SLOPE * (distance - MIDPOINT), 700.0)))
-
-
-def place_faces(
-    faces: FaceSet,
-    clusters: dict[str, str | None],
-    labels: Labels,
-    hints: Mapping[str, Sequence[str]] | None = None,
-) -> list[Placement]:
-    """The placement of every face in `faces`, in order; `hints` (media hash → names another
-    app listed for the photo) then add suggestions (`node.media.hints`)."""
-    placements = _place_all(faces, clusters, labels)
-    if not hints:
-        return placements
-    placed = [(p.subject, p.status, p.confidence) for p in placements]
-    return [Placement(*p) for p in apply_hints(placed, faces.ids, faces.media, hints, labels)]
-
-
-def _place_all(faces: FaceSet, clusters: dict[str, str | None], labels: Labels) -> list[Placement]:
-    where = faces.index()
-    confirmed = {f: s for f, s in labels.confirmed().items() if f in where}
-    placements = [
-        Placement(confirmed[f], CONFIRMED, 1.0)
-        if f in confirmed
-        else Placement(None, CLUSTERED if clusters.get(f) else UNCLUSTERED, 0.0)
-        for f in faces.ids
-    ]
-    # The detector and embedder are human-face models: nearness to the few "faces" a user put
-    # in a pet says nothing about who a face is, so only people are ever proposed. Pets get
-    # faces when the user puts them there (pet detection is a stage of its own).
-    kinds = labels.subjects
-    people = {f: s for f, s in confirmed.items() if kinds[s].kind == "person"}
-    subjects = sorted(set(people.values()))
-    if not subjects:
-        return placements
-    code = {s: n for n, s in enumerate(subjects)}
-    refs = sorted(people, key=lambda f: (code[people[f]], f))
-    ref_vectors = faces.vectors[[where[f] for f in refs]]
-    starts = np.searchsorted([code[people[f]] for f in refs], np.arange(len(subjects)))
-    evidence = _cluster_evidence(people, clusters)
-    rejected = labels.rejected()
-    open_faces = [i for i, f in enumerate(faces.ids) if f not in confirmed]
-    for begin in range(0, len(open_faces), _CHUNK):
-        chunk = open_faces[begin : begin + _CHUNK]
-        nearest = np.minimum.reduceat(
-            pairwise_distances(faces.vectors[chunk], ref_vectors), starts, axis=1
+    def __init__(
+        self,
+        refs: np.ndarray,
+        ref_subjects: Sequence[str],
+        evidence: dict[str, set[str]],
+    ) -> None:
+        self._subjects = sorted(set(ref_subjects))
+        code = {s: n for n, s in enumerate(self._subjects)}
+        order = sorted(range(len(ref_subjects)), key=lambda i: code[ref_subjects[i]])
+        self._refs = refs[order]
+        self._starts = np.searchsorted(
+            [code[ref_subjects[i]] for i in order], np.arange(len(self._subjects))
         )
-        for row, i in zip(nearest, chunk, strict=True):
-            face = faces.ids[i]
-            for subject in rejected.get(face, ()):
-                if subject in code:
-                    row[code[subject]] = np.inf
-            placements[i] = (
-                _place(row, subjects, evidence.get(clusters.get(face) or ""), bool(faces.good[i]))
-                or placements[i]
-            )
-    return placements
+        self._evidence = evidence
 
+    @classmethod
+    def from_faces(
+        cls, faces: FaceSet, clusters: dict[str, str | None], labels: Labels
+    ) -> DistanceScorer:
+        """Compare against the confirmed faces of people on this device.
 
-def _place(
-    nearest: np.ndarray, subjects: list[str], cluster_subjects: set[str] | None, good: bool
-) -> Placement | None:
-    """The placement a face's distances to each subject's nearest confirmed face make."""
-    order = np.argsort(nearest, kind="stable")
-    best, distance = subjects[order[0]], float(nearest[order[0]])
-    if not np.isfinite(distance):
-        return None  # rejected for everyone named
-    if cluster_subjects == {best} and distance <= CLUSTER_REACH:
-        sure = CLUSTER_CONFIDENCE
-    else:
-        sure = confidence(distance)
-    runner_up = confidence(float(nearest[order[1]])) if len(order) > 1 else 0.0
-    if good and sure >= AUTO and runner_up < AMBIGUOUS:
-        return Placement(best, CLUSTERED, sure)
-    if sure >= SUGGEST:
-        return Placement(best, SUGGESTED, sure)
-    return None
+        The detector and embedder are human-face models: nearness to the few "faces" a user
+        put in a pet says nothing about who a face is, so only people are ever proposed. Pets
+        get faces when the user puts them there (pet detection is a stage of its own).
+        """
+        where = faces.index()
+        kinds = labels.subjects
+        people = {
+            f: s for f, s in labels.confirmed().items() if f in where and kinds[s].kind == "person"
+        }
+        refs = sorted(people)
+        evidence: dict[str, set[str]] = {}
+        for face in refs:
+            cluster = clusters.get(face)
+            if cluster is not None:
+                evidence.setdefault(cluster, set()).add(people[face])
+        vectors = faces.vectors[[where[f] for f in refs]] if refs else faces.vectors[:0]
+        return cls(vectors, [people[f] for f in refs], evidence)
 
+    @property
+    def subjects(self) -> list[str]:
+        return self._subjects
 
-def _cluster_evidence(
-    confirmed: dict[str, str], clusters: dict[str, str | None]
-) -> dict[str, set[str]]:
-    """Cluster id → the subjects its confirmed faces belong to."""
-    evidence: dict[str, set[str]] = {}
-    for face, subject in confirmed.items():
-        cluster = clusters.get(face)
-        if cluster is not None:
-            evidence.setdefault(cluster, set()).add(subject)
-    return evidence
+    def confidences(self, batch: FaceBatch, excluded: np.ndarray) -> np.ndarray:
+        nearest = np.minimum.reduceat(
+            pairwise_distances(batch.vectors, self._refs), self._starts, axis=1
+        )
+        nearest[excluded] = np.inf
+        sure = confidence(nearest.astype(np.float64))
+        best = np.argmin(nearest, axis=1)
+        for row, cluster in enumerate(batch.clusters):
+            subject = self._subjects[best[row]]
+            distance = nearest[row, best[row]]
+            if self._evidence.get(cluster or "") == {subject} and distance <= CLUSTER_REACH:
+                sure[row, best[row]] = CLUSTER_CONFIDENCE
+        return sure
