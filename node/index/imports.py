@@ -35,7 +35,7 @@ import pyarrow as pa
 from node.faces.detect import Detection, MtcnnDetector
 from node.faces.embed import Embedder, embedder_class
 from node.index.faces import FaceStage, new_face, one_torch_pool
-from node.index.stage import Needs, Stage, StageFailed, Work
+from node.index.stage import Needs, Stage, StageFailed, Step, Work
 from node.library.schema import MEDIA, FaceRecord, PhotoRecord, face_id
 from node.library.store import Library, Space, StageRows
 from node.media import sources
@@ -87,8 +87,8 @@ class ImportStage(Stage):
     def stamp(self, paths: Sequence[str]) -> str:
         return beside(Path(_source_path(paths))).stamp()
 
-    def steps(self) -> tuple[Any, ...]:
-        return (self._match, self._search)
+    def steps(self) -> Sequence[Step]:
+        return (Step(self._match), Step(self._search))
 
     def report(self) -> dict[str, Any]:
         return {"imported": self.counts.to_json()}
