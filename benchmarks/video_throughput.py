@@ -35,8 +35,9 @@ from node.faces.detect import Detection
 from node.faces.embed import DEFAULT_EMBEDDER
 from node.index.run import IndexOptions
 from node.index.video import LazyModels
+from node.media.formats import VIDEO_SUFFIXES
 from node.video.analyse import VideoOptions, analyse
-from node.video.read import VIDEO_SUFFIXES, Video
+from node.video.read import Video
 from node.video.sample import Sampler
 
 

@@ -18,6 +18,7 @@ from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import holder
 from node.folders import library_folders, online
 from node.library.store import Library
+from node.media.formats import VIDEO_SUFFIXES
 from node.peer.status import Exchange, Heard, PeerStatus
 from node.people.state import State, read_state
 from node.running import running_node
@@ -26,7 +27,6 @@ from node.watch import progress
 from protocol.labels import Kind
 
 # What the video stage's files end with; anything else in the library is a photo.
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp", ".mts"})
 
 
 @dataclass(frozen=True)

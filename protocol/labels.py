@@ -68,6 +68,9 @@ class Source(StrEnum):
     where a name came from."""
 
     USER = "user"  # a person, in Roost
+    XMP_MWG_REGIONS = "xmp-mwg-regions"  # a named MWG face region (digiKam, Lightroom, Picasa)
+    XMP_MP_REGIONS = "xmp-mp-regions"  # a named Microsoft face region (Windows Photo Gallery)
+    GOOGLE_TAKEOUT = "google-takeout"  # a person a Takeout sidecar lists (the name only)
 
 
 MAX_NAME = 80

@@ -5,7 +5,8 @@ get GPS written into their EXIF with Pillow, so that dates and places are known 
 
 - EXIF dates (checked with Pillow): id00/img1 2019-07-20, id01/img26 2019-03-14, id03/img3
   2018-11-27, id04/img13 2018-09-18, id04/img14 2016-08-05, id05/img61 2016-04-13, id08/img39
-  2012-01-29, id09/img19 2015-06-09; every other photo is dated FILE_DATE.
+  2012-01-29, id09/img19 2015-06-09; IPTC DateCreated + TimeCreated (the agency's capture
+  time): id06/img33 2013-01-04, id08/img41 2017-09-02; every other photo is dated FILE_DATE.
 - GPS: id00/img2 and id00/img4 in Paris, id04/img14 in Lyon, id05/img16 in Rome.
 
 Indexing takes minutes, so the album is built and indexed once, in the session's temp folder,
@@ -46,6 +47,8 @@ EXIF_DATED = {
     "faces/id05/img61.jpg": "2016-04-13",
     "faces/id08/img39.jpg": "2012-01-29",
     "faces/id09/img19.jpg": "2015-06-09",
+    "faces/id06/img33.jpg": "2013-01-04",  # IPTC
+    "faces/id08/img41.jpg": "2017-09-02",  # IPTC
 }
 
 

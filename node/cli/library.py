@@ -15,7 +15,9 @@ from node.folders import roots_for_index
 from node.index.registry import REGISTRY
 from node.index.run import IndexOptions, Summary, content_hash, index
 from node.library.store import Library
+from node.media import sources
 from node.media.kind import MediaKind
+from node.media.sources import ImportCounts
 from node.people.state import read_state
 from node.progress import reporter_for
 from node.settings import Home
@@ -103,6 +105,28 @@ def say_who_writes(home: Home) -> None:
     )
 
 
+def _print_imported(counts: dict[str, int] | None) -> None:
+    """The lines on what came from other apps (the imports stage's counts), when anything did."""
+    if not counts:
+        return
+    i = ImportCounts(**counts)
+    if i.from_sidecars or i.names_imported or i.regions_without_face or i.names_kept:
+        parts = [
+            f"{i.from_sidecars} photos with sidecar metadata",
+            f"{i.names_imported} faces named from face regions"
+            + (f" ({i.names_kept} kept as you labelled them)" if i.names_kept else ""),
+        ]
+        if i.faces_found_in_regions:
+            parts.append(f"{i.faces_found_in_regions} faces found by looking inside a region")
+        if i.regions_without_face:
+            parts.append(f"{i.regions_without_face} named regions with no face found")
+        if i.people_hints:
+            parts.append(f"{i.people_hints} photos with Takeout people")
+        print("  from other apps: " + ", ".join(parts))
+    if i.motion_photos or i.live_photos:
+        print(f"  {i.motion_photos} motion photos, {i.live_photos} Live Photos (video noted)")
+
+
 def _print_summary(s: Summary) -> None:
     print(
         f"{s.seen} files: {s.indexed} indexed, {s.unchanged} unchanged, {s.relinked} moved or "
@@ -114,6 +138,7 @@ def _print_summary(s: Summary) -> None:
         print(f"  stage {stage} skipped: {reason}")
     if s.reembed_pending:
         print(f"  re-embedding: {s.reembed_pending} photos left; run `roost index` again")
+    _print_imported(s.reports.get("imported"))
     for problem in s.failed:
         print(f"  failed: {problem.path}: {problem.reason}")
     for note in s.notes:
@@ -149,13 +174,39 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
     names = read_state(library).names_of([f["id"] for f in faces])
     video = videos_of(library, [photo["hash"]]).get(photo["hash"])
     tracks = tracks_of(library, [f["id"] for f in faces]) if video else {}
+    found = sources.read(library, photo["hash"]) or {}
     return {
         "kind": (MediaKind.VIDEO if video else MediaKind.PHOTO).value,
         "hash": photo["hash"],
         "paths": library.paths_of(photo["hash"]),
         "taken_at": photo["taken_at"],
         "taken_at_source": photo["taken_at_source"],
+        "time_zone": found.get("time_zone"),
         "gps": {"lat": photo["lat"], "lon": photo["lon"]} if has_gps else None,
+        "description": found.get("description"),
+        "keywords": found.get("keywords", []),
+        "sources": {
+            "taken_at": found.get("taken_from", photo["taken_at_source"]),
+            "time_zone": found.get("time_zone_source"),
+            "gps": found.get("gps_source") if has_gps else None,
+            "description": found.get("description_source"),
+            "keywords": found.get("keywords_source"),
+            "face_names": found.get("regions_source"),
+            "sidecars": found.get("sidecars", []),
+        },
+        "regions": found.get("regions", []),
+        "motion_clip": (
+            {
+                "offset": found["clip_offset"],
+                "length": found["clip_length"],
+                "mime": found["clip_mime"],
+            }
+            if found.get("clip_offset") is not None
+            else None
+        ),
+        "live_video": found.get("live_video"),
+        "takeout_people": found.get("people", []),
+        "metadata_problems": found.get("problems", []),
         "camera": photo["camera"],
         "format": photo["format"],
         "width": photo["width"],
@@ -186,7 +237,8 @@ def _print_photo(shown: dict[str, Any]) -> None:
     print(f"{shown['paths'][0]}  ({shown['hash'][:12]})")
     for extra in shown["paths"][1:]:
         print(f"  also at {extra}")
-    print(f"  taken   {shown['taken_at']} (from {shown['taken_at_source']})")
+    zone = f", {shown['time_zone']}" if shown["time_zone"] else ""
+    print(f"  taken   {shown['taken_at']} (from {shown['sources']['taken_at']}{zone})")
     if shown["gps"]:
         print(f"  place   {shown['gps']['lat']:.5f}, {shown['gps']['lon']:.5f}")
     if shown["camera"]:

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
+from PIL import Image
 
 from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MTCNN_ID, Detection, MtcnnDetector
@@ -124,15 +126,15 @@ class FaceStage(Stage):
                 kept = f.kept
                 box, marks = tuple(kept["box"]), tuple(kept["landmarks"])
                 score, sharp, crop = kept["score"], kept["sharpness"], kept["thumbnail"]
+                records.append(
+                    FaceRecord(work.hash, f.idx, box, marks, score, sharp, self._space.embedder,
+                               vector, crop)
+                )  # fmt: skip
             else:
-                d = f.detection
-                box, marks = _scaled(d.box, to_original), _scaled(d.landmarks, to_original)
-                score, sharp = round(d.score, 6), sharpness(image, d.box)
-                crop = thumbnail(image, d.box)
-            records.append(
-                FaceRecord(work.hash, f.idx, box, marks, score, sharp, self._space.embedder,
-                           vector, crop)
-            )  # fmt: skip
+                records.append(
+                    new_face(work.hash, f.idx, f.detection, image, to_original,
+                             self._space.embedder, vector)
+                )  # fmt: skip
         work.results[self.name] = records
 
     def _embedder(self) -> Embedder:
@@ -154,6 +156,22 @@ class FaceStage(Stage):
 
     def tables(self, library: Library) -> dict[str, str]:
         return {self._space.faces: "media_hash"}
+
+
+def new_face(
+    digest: str,
+    idx: int,
+    d: Detection,
+    image: Image.Image,
+    to_original: float,
+    embedder: str,
+    vector: np.ndarray,
+) -> FaceRecord:
+    """The row of a face found in the working `image`: box and landmarks in original pixels,
+    sharpness and crop from the working image."""
+    box, marks = _scaled(d.box, to_original), _scaled(d.landmarks, to_original)
+    crop, sharp = thumbnail(image, d.box), sharpness(image, d.box)
+    return FaceRecord(digest, idx, box, marks, round(d.score, 6), sharp, embedder, vector, crop)
 
 
 def version_of(detector: str, space: Space) -> str:

@@ -32,7 +32,7 @@ class Models:
         with self._lock:
             if self._detector is not None and self._detector[0] == key:
                 return self._detector[1], False
-            _one_torch_pool(threads)
+            one_torch_pool(threads)
             detector = MtcnnDetector(detect_side=detect_side, min_face=min_face, threads=threads)
             self._detector = key, detector
             return detector, True
@@ -42,13 +42,13 @@ class Models:
         with self._lock:
             if self._embedder is not None and self._embedder[0] == name:
                 return self._embedder[1], False
-            _one_torch_pool(threads)
+            one_torch_pool(threads)
             embedder = embedder_class(name)()
             self._embedder = name, embedder
             return embedder, True
 
 
-def _one_torch_pool(threads: int) -> None:
+def one_torch_pool(threads: int) -> None:
     """Torch's intra-op threads are per process: the detector and embedder share `threads`."""
     import torch
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from node.index.faces import FaceStage
+from node.index.imports import ImportStage
 from node.index.models import Models
 from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
@@ -20,7 +21,8 @@ from node.library.store import Library, LibraryError, Space
 @dataclass(frozen=True)
 class Context:
     """What a stage may be built with: the library, the embedding space faces go to, the
-    model settings of this run, and the loaded models it shares (`node.index.models`)."""
+    model and decoding settings of this run, and the loaded models it shares
+    (`node.index.models`)."""
 
     library: Library
     space: Space
@@ -28,6 +30,8 @@ class Context:
     min_face: int
     model_threads: int
     models: Models
+    work_side: int  # long side of the working image, for a stage that decodes on its own
+    max_pixels: int
 
 
 Factory = Callable[[Context], Stage]
@@ -45,6 +49,13 @@ REGISTRY: dict[str, Factory] = {
     VideoStage.name: lambda c: VideoStage(
         c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
     ),
+    ImportStage.name: lambda c: ImportStage(
+        c.library,
+        c.space,
+        model_threads=c.model_threads,
+        work_side=c.work_side,
+        max_pixels=c.max_pixels,
+    ),
 }
 
 
@@ -55,10 +66,9 @@ def build(context: Context, only: Sequence[str] = ()) -> list[Stage]:
         raise LibraryError(f"unknown stage {', '.join(unknown)}; stages: {', '.join(REGISTRY)}")
     stages = [make(context) for name, make in REGISTRY.items() if not only or name in only]
     order = list(REGISTRY)
-    for stage in stages:
-        late = [
-            s for s in stage.after if s not in order or order.index(s) > order.index(stage.name)
-        ]
+    for stage in stages:  # what a stage reads comes before it, also when only it runs
+        at = order.index(stage.name)
+        late = [s for s in stage.after if s not in order or order.index(s) > at]
         if late:
-            raise AssertionError(f"stage {stage.name} reads {late}, registered after it or not")
+            raise AssertionError(f"stage {stage.name} reads {late}, not registered before it")
     return stages

@@ -29,7 +29,7 @@ from node.index.faces import FaceStage, version_of
 from node.index.models import Models
 from node.index.pipeline import run_pipeline
 from node.index.registry import Context, build
-from node.index.stage import Described, Needs, Stage, Work
+from node.index.stage import Needs, Stage, Work
 from node.index.video import VideoStage
 from node.library.migrate import migrate
 from node.library.schema import FileRecord, Marker, PhotoRecord
@@ -86,6 +86,7 @@ class Summary:
     stages_skipped: dict[str, str] = field(default_factory=dict)  # stage → why it did not run
     embedder: str = ""
     reembed_pending: int = 0  # photos still to re-embed before the library switches space
+    reports: dict[str, Any] = field(default_factory=dict)  # what stages add (`Stage.report`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +105,7 @@ class Summary:
             "stages_skipped": self.stages_skipped,
             "embedder": self.embedder,
             "reembed_pending": self.reembed_pending,
+            **self.reports,
         }
 
 
@@ -206,7 +208,14 @@ class _Run:
         self.summary = Summary(embedder=library.embedder)
         space = library.meta.next_space or library.meta.space
         context = Context(
-            library, space, options.detect_side, options.min_face, options.model_threads, models
+            library,
+            space,
+            options.detect_side,
+            options.min_face,
+            options.model_threads,
+            models,
+            options.work_side,
+            options.max_pixels,
         )
         self.stages: list[Stage] = []
         for stage in build(context, options.stages):
@@ -218,6 +227,9 @@ class _Run:
         self.versions = {s.name: s.version for s in self.stages}
         self.markers = library.markers()
         self.known = library.known_files()
+        self.paths: dict[str, list[str]] = {}  # content hash → its known paths
+        for record in self.known.values():
+            self.paths.setdefault(record.hash, []).append(record.path)
         self.media = library.media_hashes()
         self.claimed: set[str] = set()  # content some item of this run processes
         self.claim_lock = threading.Lock()
@@ -226,15 +238,34 @@ class _Run:
         self.batch_photos = 0
         self.attempted: set[str] = set()
 
-    def pending(self, digest: str, kind: MediaKind | None) -> dict[str, str | None]:
-        """Stages of this run for content of this kind not done on `digest` at their current
-        version: name → old version."""
+    def pending(self, digest: str, path: str, kind: MediaKind | None) -> dict[str, str | None]:
+        """Stages of this run not done on `digest` as they would be now: name → old version."""
+        return self.plan(digest, path, kind)[0]
+
+    def plan(
+        self, digest: str, path: str, kind: MediaKind | None
+    ) -> tuple[dict[str, str | None], dict[str, str]]:
+        """The stages to run on `digest` (found at `path`, content of this kind), with the
+        version each last ran at, and what each one's marker will record (`target`).
+
+        A stage runs again where a stage whose rows it reads (`after`) runs, and waits where
+        one of those never ran and does not run now."""
+        paths = self.paths_of(digest, path)
         left: dict[str, str | None] = {}
+        targets: dict[str, str] = {}
         for stage in self.stages:
+            if kind not in stage.kinds:
+                continue
             before = self.markers.get(stage.name, {}).get(digest)
-            if kind in stage.kinds and before != stage.version:
-                left[stage.name] = before
-        return left
+            if any(s not in left and digest not in self.markers.get(s, {}) for s in stage.after):
+                continue
+            target = _target(stage, paths)
+            if before != target or any(s in left for s in stage.after):
+                left[stage.name], targets[stage.name] = before, target
+        return left, targets
+
+    def paths_of(self, digest: str, path: str) -> tuple[str, ...]:
+        return tuple(sorted({*self.paths.get(digest, ()), path}))
 
     def run(self, roots: Sequence[str | os.PathLike[str]]) -> Summary:
         found = scan(roots)
@@ -259,13 +290,15 @@ class _Run:
         self._finish_reembed()
         derive(self.library)
         s.models_loaded = [model for stage in self.stages for model in stage.loaded]
+        for stage in self.stages:
+            s.reports.update(stage.report())
         return s
 
     def _todo(self, f: Found) -> _Todo | None:
         known = self.known.get(f.path)
         if known is None or known.size != f.size or known.mtime_ns != f.mtime_ns:
             return _Todo(f, None)
-        if known.hash in self.media and not self.pending(known.hash, kind_of(f.path)):
+        if known.hash in self.media and not self.pending(known.hash, f.path, kind_of(f.path)):
             return None  # unchanged
         return _Todo(f, known.hash)
 
@@ -283,7 +316,7 @@ class _Run:
             for digest, record in sorted(first_path.items())
             if digest not in reached
             and digest in self.media
-            and self.pending(digest, kind_of(record.path))
+            and self.pending(digest, record.path, kind_of(record.path))
         ]
 
     def _prepare(self, todo: _Todo) -> Work:
@@ -296,11 +329,12 @@ class _Run:
         with self.claim_lock:  # one item per content does the work; its copies only link
             if digest in self.claimed:
                 return Work(digest, f.path, {})  # a duplicate of content this run handles
-            new, pending = digest not in self.media, self.pending(digest, kind)
+            new, (pending, targets) = digest not in self.media, self.plan(digest, f.path, kind)
             if not new and not pending:
                 return Work(digest, f.path, {})  # moved or copied: its content is done
             self.claimed.add(digest)
-        work = Work(digest, f.path, pending, new=new, kind=kind)
+        paths = self.paths_of(digest, f.path)
+        work = Work(digest, f.path, pending, new=new, kind=kind, paths=paths, targets=targets)
         if kind is not MediaKind.PHOTO:  # read by its own stage, which must be in this run
             if new and not pending:
                 work.failed = f"not indexed: no stage of this run reads a {kind}"
@@ -355,9 +389,10 @@ class _Run:
             works = self.done.get(stage.name, [])
             if works:
                 batch.stage_rows += stage.rows(self.library, works)
-                batch.markers += [Marker(stage.name, w.hash, stage.version) for w in works]
                 for w in works:
-                    self.markers.setdefault(stage.name, {})[w.hash] = stage.version
+                    version = w.targets.get(stage.name, stage.version)
+                    batch.markers.append(Marker(stage.name, w.hash, version))
+                    self.markers.setdefault(stage.name, {})[w.hash] = version
         if batch.stage_rows or batch.photos or batch.files:
             self.library.write(batch)
         self.batch, self.done, self.batch_photos = Batch(), {}, 0
@@ -402,9 +437,13 @@ class _Run:
 
 
 def _photo(work: Work, found: Found) -> PhotoRecord:
-    """The media row of new content: what decoding it told (or the stage that read it), dated
-    by the file's mtime when it carries no date."""
-    described = work.described or _decoded(work)
+    """The media row of new content. A photo's is what decoding told (`Decoded.record`, dated
+    by `node.media.metadata`'s rules); content a stage read itself (a video) is dated by the
+    file's mtime when it carries no date."""
+    if work.described is None:
+        assert work.decoded is not None, "new content is either decoded or read by its stage"
+        return work.decoded.record(work.hash)
+    described = work.described
     taken, source = described.taken_at, described.taken_at_source
     if taken is None:
         taken = datetime.fromtimestamp(found.mtime_ns / 1e9).astimezone()
@@ -422,14 +461,11 @@ def _photo(work: Work, found: Found) -> PhotoRecord:
     )
 
 
-def _decoded(work: Work) -> Described:
-    decoded = work.decoded
-    assert decoded is not None, "new content is either decoded or read by its stage"
-    meta = decoded.meta
-    return Described(
-        decoded.format, decoded.width, decoded.height, meta.taken_at, "exif", meta.lat,
-        meta.lon, meta.camera,
-    )  # fmt: skip
+def _target(stage: Stage, paths: Sequence[str]) -> str:
+    """What a stage's done marker records: its version, and the fingerprint of what it reads
+    beside the content (`Stage.stamp`) when that is anything."""
+    stamp = stage.stamp(paths)
+    return f"{stage.version}#{stamp}" if stamp else stage.version
 
 
 def _under(path: str, roots: list[str], incomplete: list[str]) -> bool:

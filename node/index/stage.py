@@ -6,6 +6,10 @@ faces; the thumbnail stage makes a small JPEG of the photo. It says what it need
 decides which photos a stage still has to do, feeds them through its `steps` on worker threads
 and commits the results; a stage knows nothing of threads, batches or markers.
 
+A stage that reads files beside the photo (sidecars) says what they are through `stamp`: the
+fingerprint is recorded in its done marker with its version, so an edit of those files makes it
+run again on that photo alone. What a stage adds to the run's summary it says in `report`.
+
 Models load lazily: `load()` is called from the stage's first step, so a run that finds nothing
 to do loads nothing. A stage whose model is absent says so in `unavailable()` without loading
 anything; an optional stage is then skipped with that reason in the run's summary, a required
@@ -58,6 +62,8 @@ class Work:
     pending: dict[str, str | None]  # stage name → the version it last ran at here (None: never)
     new: bool = False  # content the library does not hold yet
     kind: MediaKind = MediaKind.PHOTO
+    paths: tuple[str, ...] = ()  # every path the content is known at, this one included
+    targets: dict[str, str] = field(default_factory=dict)  # stage name → what its marker records
     decoded: Decoded | None = None
     described: Described | None = None  # new content that a `Needs.FILE` stage read
     results: dict[str, Any] = field(default_factory=dict)  # stage name → what it made
@@ -94,6 +100,12 @@ class Stage(ABC):
     def version(self) -> str:
         """Recorded in the done marker; a different version makes the stage run again."""
 
+    def stamp(self, paths: Sequence[str]) -> str:
+        """A fingerprint of what this stage reads besides the content itself, for content
+        found at `paths` (sidecar files' names, sizes and times; never their bytes: this is
+        asked for every photo of every run). '' when it reads nothing else."""
+        return ""
+
     def unavailable(self) -> str | None:
         """Why this stage cannot run here (its model is missing), without loading anything."""
         return None
@@ -118,6 +130,10 @@ class Stage(ABC):
     def faces_in(self, work: Work) -> int:
         """How many faces this stage found in the photo it completed (for the run's count)."""
         return 0
+
+    def report(self) -> dict[str, Any]:
+        """What this stage adds to the run's summary (`roost index --json`): top-level keys."""
+        return {}
 
     def tables(self, library: Library) -> dict[str, str]:
         """Tables holding this stage's rows per photo: name → content-hash column (for

@@ -1,6 +1,6 @@
-"""From a path on disk to pixels and metadata: scan, identify by content, decode, read EXIF."""
+"""From a path on disk to pixels and metadata: scan, identify by content, decode, read EXIF, XMP
+and the sidecars other apps left beside a photo."""
 
-import pillow_heif
+from node.media import formats
 
-# HEIC/HEIF (every iPhone since 2017) through Pillow, for decoding and EXIF alike.
-pillow_heif.register_heif_opener()
+formats.register_openers()

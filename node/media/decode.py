@@ -1,35 +1,37 @@
-"""Turn a file into an upright RGB image no larger than the pipeline needs.
+"""Turn a file into an upright RGB image no larger than the pipeline needs, and say what the
+photo is: its size, format and metadata, with the sidecars beside it.
 
 Decoding is where bad input bites: truncated data, files that lie about their type, and
 decompression bombs. Every such case becomes a `DecodeError` with a sentence a person can act
 on. Peak memory is bounded by asking the JPEG decoder for a reduced image (DCT scaling) and by
 refusing other formats whose full decode would exceed `max_pixels`.
+
+The metadata is read while the file is open anyway (`node.media.metadata`), so every indexing
+stage shares one reading of it; `read_header` gives the same without decoding any pixel, for
+stages that need only what the photo says about itself.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from node.media.exif import PhotoMeta, read_meta
+from node.library.schema import PhotoRecord
+from node.media.beside import beside
+from node.media.exif import TAG_ORIENTATION, PhotoMeta, read_meta
+from node.media.formats import MEDIA_SUFFIXES, PILLOW_FORMATS, Kind, kind_of
+from node.media.metadata import PhotoInfo, describe
+from node.media.raw import RawError, open_preview
 from protocol.errors import RoostError
 
-# File suffixes worth opening; anything else is counted as "not media" without being read.
-MEDIA_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".hif"}
-)
-# What the content must turn out to be, whatever the suffix claimed.
-_FORMATS = {
-    "JPEG": "JPEG",
-    "MPO": "JPEG",
-    "PNG": "PNG",
-    "WEBP": "WebP",
-    "TIFF": "TIFF",
-    "HEIF": "HEIF",
-}
+__all__ = ["MEDIA_SUFFIXES", "DecodeError", "Decoded", "Header", "decode", "read_header"]
 
 
 class DecodeError(RoostError):
@@ -37,14 +39,29 @@ class DecodeError(RoostError):
 
 
 @dataclass(frozen=True)
-class Decoded:
-    """An upright RGB working image and what is known about the original."""
+class Header:
+    """What a photo says about itself, read without decoding its pixels."""
 
-    image: Image.Image
     width: int  # the original's upright size, in pixels
     height: int
     format: str
-    meta: PhotoMeta
+    meta: PhotoMeta  # what the file itself says
+    stored_size: tuple[int, int]  # the pixels as stored, before EXIF orientation
+    info: PhotoInfo  # the metadata resolved with its sidecars, field by field with sources
+
+    def record(self, digest: str) -> PhotoRecord:
+        """The photo's `media` row: the resolved date (the file's time when nothing else
+        says), place and camera."""
+        at, source = self.info.taken.at, str(self.info.taken.source)
+        return PhotoRecord(digest, self.format, self.width, self.height, at, source,
+                           self.info.lat, self.info.lon, self.meta.camera)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decoded(Header):
+    """An upright RGB working image and what is known about the original."""
+
+    image: Image.Image
 
     @property
     def scale(self) -> float:
@@ -52,30 +69,17 @@ class Decoded:
         return self.image.width / self.width
 
 
+def read_header(path: Path) -> Header:
+    """The photo's size, format and metadata; its pixels are not decoded."""
+    with _opened(path) as (image, kind):
+        return _header(path, image, kind)
+
+
 def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
     """Decode `path` so that its long side is at most `work_side` pixels."""
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own guard warns above ~89 MP; JPEGs that large still decode small through
-            # DCT scaling, so the size check below decides. Its hard error (~179 MP) stays.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-    except Image.DecompressionBombError as exc:
-        raise DecodeError(f"image too large to decode safely ({exc})") from exc
-    except UnidentifiedImageError as exc:
-        raise DecodeError("not a recognisable image: the content matches no image format") from exc
-    except PermissionError as exc:
-        raise DecodeError("permission denied") from exc
-    except OSError as exc:
-        raise DecodeError(f"cannot open: {exc.strerror or exc}") from exc
-    with image:
-        kind = _FORMATS.get(image.format or "")
-        if kind is None:
-            raise DecodeError(f"unsupported image format {image.format}")
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise DecodeError("image has no pixels")
-        meta = read_meta(image)
+    with _opened(path) as (image, kind):
+        header = _header(path, image, kind)
+        width, height = header.stored_size
         if kind == "JPEG":
             # DCT scaling: decode at 1/2, 1/4 or 1/8 size, still at least work_side long.
             ratio = work_side / max(width, height)
@@ -91,9 +95,72 @@ def decode(path: Path, *, work_side: int, max_pixels: int) -> Decoded:
             image.load()
             upright = ImageOps.exif_transpose(image) or image
             rgb = upright.convert("RGB")
-        except (OSError, ValueError, SyntaxError) as exc:
+        except (OSError, ValueError, SyntaxError, RuntimeError) as exc:
             raise DecodeError(f"corrupt or truncated image data ({exc})") from exc
     rgb.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return Decoded(**vars(header), image=rgb)
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[tuple[ImageFile.ImageFile, str]]:
+    """The opened image and its format's name; every way of failing is a `DecodeError`."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own guard warns above ~89 MP; JPEGs that large still decode small through
+            # DCT scaling, so the size check in `decode` decides. Its hard error (~179 MP) stays.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image, kind = _open(path)
+    except RawError as exc:
+        raise DecodeError(str(exc)) from exc
+    except Image.DecompressionBombError as exc:
+        raise DecodeError(f"image too large to decode safely ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise DecodeError("not a recognisable image: the content matches no image format") from exc
+    except PermissionError as exc:
+        raise DecodeError("permission denied") from exc
+    except OSError as exc:
+        raise DecodeError(f"cannot open: {exc.strerror or exc}") from exc
+    except RuntimeError as exc:  # libjxl's binding reports a corrupt header this way
+        raise DecodeError(f"corrupt image header ({exc})") from exc
+    with image:
+        if kind is None:
+            raise DecodeError(f"unsupported image format {image.format}")
+        yield image, kind
+
+
+def _header(path: Path, image: ImageFile.ImageFile, kind: str) -> Header:
+    stored = width, height = image.size
+    if width <= 0 or height <= 0:
+        raise DecodeError("image has no pixels")
+    meta = read_meta(image)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise DecodeError(f"cannot read: {exc.strerror or exc}") from exc
+    info = describe(
+        path,
+        meta,
+        stored_size=stored,
+        file_size=st.st_size,
+        mtime=datetime.fromtimestamp(st.st_mtime_ns / 1e9).astimezone(),
+        beside=beside(path),
+    )
     if meta.orientation in (5, 6, 7, 8):  # a quarter turn swaps the upright dimensions
         width, height = height, width
-    return Decoded(image=rgb, width=width, height=height, format=kind, meta=meta)
+    return Header(width, height, kind, meta, stored, info)
+
+
+def _open(path: Path) -> tuple[ImageFile.ImageFile, str | None]:
+    """The opened image and its format's name (None: a format Roost does not index).
+
+    A RAW file opens as its embedded preview, turned as the camera recorded unless the preview
+    says otherwise; the metadata is the preview's (cameras copy their EXIF into it).
+    """
+    if kind_of(path) != Kind.RAW:
+        image = Image.open(path)
+        return image, PILLOW_FORMATS.get(image.format or "")
+    image, orientation = open_preview(path)
+    exif = image.getexif()
+    if exif.get(TAG_ORIENTATION, 1) == 1 and orientation != 1:
+        exif[TAG_ORIENTATION] = orientation  # read by read_meta and exif_transpose below
+    return image, "RAW"

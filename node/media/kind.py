@@ -10,8 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from node.media.decode import MEDIA_SUFFIXES
-from node.video.read import VIDEO_SUFFIXES
+from node.media import formats
 
 
 class MediaKind(StrEnum):
@@ -20,10 +19,14 @@ class MediaKind(StrEnum):
 
 
 def kind_of(path: str | Path) -> MediaKind | None:
-    """What the file at `path` is meant to be, or None if Roost does not index it."""
-    suffix = Path(path).suffix.lower()
-    if suffix in MEDIA_SUFFIXES:
-        return MediaKind.PHOTO
-    if suffix in VIDEO_SUFFIXES:
-        return MediaKind.VIDEO
-    return None
+    """What the file at `path` is meant to be, or None if Roost does not index it (a RAW file
+    is a photo: its embedded preview is decoded)."""
+    return _KINDS[formats.kind_of(path)]
+
+
+_KINDS = {
+    formats.Kind.PHOTO: MediaKind.PHOTO,
+    formats.Kind.RAW: MediaKind.PHOTO,
+    formats.Kind.VIDEO: MediaKind.VIDEO,
+    formats.Kind.OTHER: None,
+}

@@ -14,7 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from node.media.kind import kind_of
+from node.media.formats import PHOTO_SUFFIXES
+from node.media.kind import MediaKind, kind_of
+from node.media.sidecars import SIDECAR_SUFFIXES
+
+# An Apple Live Photo is a still and a short MOV of the same name: one item. The still is the
+# photo (its video noted with it, `node.media.live`); the MOV is not indexed as a video too.
+LIVE_VIDEO = "a Live Photo's video: noted with its still"
 
 
 @dataclass(frozen=True)
@@ -37,12 +43,13 @@ class ScanResult:
     media: list[Found] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
+    sidecars: int = 0  # files that may be a photo's sidecar (read with the photo, not alone)
     roots: list[str] = field(default_factory=list)  # absolute forms of the roots walked
     incomplete: list[str] = field(default_factory=list)  # folders not (fully) listed
 
     @property
     def seen(self) -> int:
-        return len(self.media) + len(self.skipped) + len(self.failed)
+        return len(self.media) + self.sidecars + len(self.skipped) + len(self.failed)
 
 
 def scan(roots: Iterable[str | os.PathLike[str]]) -> ScanResult:
@@ -80,12 +87,23 @@ def _visit(path: str, result: ScanResult, visited: set[tuple[int, int]]) -> list
             result.incomplete.append(path)
     elif not stat.S_ISREG(st.st_mode):
         result.skipped.append(Problem(path, "not a regular file"))
+    elif Path(path).suffix.lower() in SIDECAR_SUFFIXES:
+        result.sidecars += 1
     elif kind_of(path) is None:
         suffix = Path(path).suffix or "no suffix"
         result.skipped.append(Problem(path, f"not a photo or video ({suffix})"))
+    elif kind_of(path) is MediaKind.VIDEO and _still_beside(path):
+        result.skipped.append(Problem(path, LIVE_VIDEO))
     else:
         result.media.append(Found(path, st.st_size, st.st_mtime_ns))
     return []
+
+
+def _still_beside(video: str) -> bool:
+    """Whether a still of the same name lies beside `video`, as a Live Photo's does (by name
+    only: a renamed clip is indexed as a video of its own)."""
+    stem = os.path.splitext(video)[0]
+    return any(os.path.isfile(stem + suffix) for s in PHOTO_SUFFIXES for suffix in (s, s.upper()))
 
 
 def _os_reason(exc: OSError) -> str:

@@ -27,11 +27,13 @@ import pyarrow.compute as pc
 
 from node.library.schema import key_field
 from node.library.store import Library
+from node.media.hints import apply_hints
+from node.media.sources import people_hints
 from node.model.scorer import current_scorer, model_version
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog
-from node.people.faces import load_faces
-from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
+from node.people.faces import FaceSet, load_faces
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED, Placement, Status, place_faces
 from protocol.labels import LabelEvent, Labels, Subject, fold
 
 STATE = pa.schema(
@@ -204,6 +206,7 @@ def _compute(library: Library, labels: Labels) -> pa.Table:
     placements = place_faces(
         faces, clusters, labels, current_scorer(library, faces, clusters, labels)
     )
+    placements = _with_hints(placements, faces, labels, people_hints(library))
     rows = [
         {
             "face": face,
@@ -216,6 +219,18 @@ def _compute(library: Library, labels: Labels) -> pa.Table:
         for face, media, p in zip(faces.ids, faces.media, placements, strict=True)
     ]
     return pa.Table.from_pylist(rows, STATE)
+
+
+def _with_hints(
+    placements: list[Placement], faces: FaceSet, labels: Labels, hints: dict[str, list[str]]
+) -> list[Placement]:
+    """The names a Takeout sidecar lists for a photo, added as suggestions for its faces
+    (`node.media.hints`) after the scorer placed them."""
+    if not hints:
+        return placements
+    placed = [(p.subject, str(p.status), p.confidence) for p in placements]
+    hinted = apply_hints(placed, faces.ids, faces.media, hints, labels)
+    return [Placement(subject, Status(status), sure) for subject, status, sure in hinted]
 
 
 def read_state(library: Library) -> State:

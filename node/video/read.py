@@ -38,7 +38,6 @@ from PIL import Image
 from node.media.decode import DecodeError
 from node.video.meta import VideoMeta, read_video_meta
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mkv", ".webm", ".avi"})
 # FFmpeg demuxers allowed to read a file (names as in `ffmpeg -formats`).
 _DEMUXERS = "mov,matroska,avi"
 _OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}

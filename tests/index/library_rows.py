@@ -8,7 +8,14 @@ from typing import Any
 import lancedb
 import numpy as np
 
-KEYS = {"files": "path", "media": "hash", "faces": "id", "stages": "id", "thumbnails": "hash"}
+KEYS = {
+    "files": "path",
+    "media": "hash",
+    "faces": "id",
+    "stages": "id",
+    "thumbnails": "hash",
+    "photo_sources": "hash",
+}
 
 
 def table_rows(home: Path, table: str) -> list[dict[str, Any]]:
@@ -41,7 +48,7 @@ def assert_same_rows(
         assert ra.keys() == rb.keys()
         for column in ra:
             va, vb = ra[column], rb[column]
-            if isinstance(va, float) or (isinstance(va, list) and isinstance(va[0], float)):
+            if isinstance(va, float) or (isinstance(va, list) and va and isinstance(va[0], float)):
                 np.testing.assert_allclose(va, vb, atol=1e-3, err_msg=f"{table}.{column}")
             else:
                 assert va == vb, f"{table}.{column} of {ra[key]}: {va!r} != {vb!r}"

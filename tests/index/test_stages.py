@@ -73,7 +73,8 @@ def test_every_photo_gets_a_small_thumbnail_of_itself(
     indexed: tuple[Path, Path, dict[str, Any]],
 ) -> None:
     album, home, summary = indexed
-    assert summary["stages_run"] == {"faces": len(PHOTOS), "thumbnail": len(PHOTOS)}
+    assert summary["stages_run"] == {"faces": len(PHOTOS), "thumbnail": len(PHOTOS),
+                                     "imports": len(PHOTOS)}  # fmt: skip
     library = Library.open(home / "library")
     hashes = {p.name: library.file(str(p))["hash"] for p in album.iterdir()}  # type: ignore[index]
     thumbs = library.thumbnails([*hashes.values(), "0" * 64])
@@ -100,9 +101,10 @@ def test_markers_record_each_stage_and_a_second_run_opens_nothing(
     markers = table_rows(home, "stages")
     assert sorted({(m["stage"], m["version"].split("@")[0]) for m in markers}) == [
         ("faces", "mtcnn-facenet-pytorch-2.6+dlib-resnet-v1"),
+        ("imports", "imports-1"),  # no sidecars beside them: no fingerprint
         ("thumbnail", "jpeg-256px-32768b"),
     ]
-    assert len(markers) == 2 * len(PHOTOS)
+    assert len(markers) == 3 * len(PHOTOS)
     again = roost_json("index", album, home=home)
     assert (again["unchanged"], again["stages_run"], again["models_loaded"]) == (4, {}, [])
 
@@ -115,7 +117,7 @@ def test_a_stage_added_later_runs_alone_over_the_library(album: Path, tmp_path: 
     faces = _faces(home)
 
     later = roost_json("index", album, home=home)
-    assert later["stages_run"] == {"thumbnail": len(PHOTOS)}
+    assert later["stages_run"] == {"thumbnail": len(PHOTOS), "imports": len(PHOTOS)}
     assert (later["indexed"], later["updated"], later["unchanged"]) == (0, len(PHOTOS), 0)
     assert later["models_loaded"] == []  # the face models were not needed, so not loaded
     assert len(table_rows(home, "thumbnails")) == len(PHOTOS)
@@ -157,6 +159,7 @@ def _make_format_1(home: Path) -> None:
     db.create_table("media", rows)
     db.drop_table("stages")
     db.drop_table("thumbnails")
+    db.drop_table("photo_sources")
     (library / "library.json").write_text(
         json.dumps({"format": 1, "embedder": "dlib-resnet-v1", "dim": 128})
     )
@@ -177,7 +180,8 @@ def test_a_format_1_library_is_migrated_and_keeps_its_faces_and_labels(
     migrated = roost_json("index", album, home=home)
     meta = json.loads((home / "library" / "library.json").read_text())
     assert meta["format"] == 2 and meta["faces"] == "faces"
-    assert migrated["stages_run"] == {"thumbnail": len(PHOTOS)}  # only what format 1 lacked
+    # only what format 1 lacked
+    assert migrated["stages_run"] == {"thumbnail": len(PHOTOS), "imports": len(PHOTOS)}
     assert migrated["models_loaded"] == []
     assert _faces(home) == faces
     assert "embedder" not in table_rows(home, "media")[0]
@@ -220,7 +224,8 @@ def test_reembed_switches_space_keeps_faces_and_labels_and_covers_other_folders(
                       env=env)  # fmt: skip
     assert done["embedder"] == "facenet-vggface2" and done["reembed_pending"] == 0
     assert done["models_loaded"] == ["facenet-vggface2"]  # the stored detections were reused
-    assert done["stages_run"] == {"faces": len(PHOTOS) + 1}  # also the photo outside `album`
+    # also the photo outside `album`; the imports stage reads the faces, so it runs with them
+    assert done["stages_run"] == {"faces": len(PHOTOS) + 1, "imports": len(PHOTOS) + 1}
     meta = json.loads((home / "library" / "library.json").read_text())
     assert (meta["embedder"], meta["dim"], "reembed" in meta) == ("facenet-vggface2", 512, False)
     tables = lancedb.connect(str(home / "library")).list_tables().tables

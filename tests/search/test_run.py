@@ -64,7 +64,7 @@ def found(album: Album, answer: Answer) -> list[str]:
         ("Scooby", [DOG]),
         ("pet:Scooby", [DOG]),
         ("June in 2012", ["faces/id08/img39.jpg"]),
-        # time (EXIF dates; every other photo is dated by its file: 2023-06-15)
+        # time (EXIF and IPTC dates; every other photo is dated by its file: 2023-06-15)
         ("Alice 2019", ["faces/id00/img1.jpg"]),
         ("2019", ["faces/id00/img1.jpg", "faces/id01/img26.jpg"]),
         ("summer 2019", ["faces/id00/img1.jpg"]),
@@ -75,7 +75,12 @@ def found(album: Album, answer: Answer) -> list[str]:
         ("2018", ["faces/id03/img3.jpg", "faces/id04/img13.jpg"]),
         (
             "between 2015 and 2017",
-            ["faces/id04/img14.jpg", "faces/id05/img61.jpg", "faces/id09/img19.jpg"],
+            [
+                "faces/id04/img14.jpg",
+                "faces/id05/img61.jpg",
+                "faces/id08/img41.jpg",
+                "faces/id09/img19.jpg",
+            ],
         ),
         ("before 2013", ["faces/id08/img39.jpg"]),
         ("Scooby summer 2023", [DOG]),
