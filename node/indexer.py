@@ -29,8 +29,10 @@ from node.library.schema import FaceRecord, FileRecord, PhotoRecord
 from node.library.store import Library, write_lock
 from node.media.decode import Decoded, DecodeError, decode
 from node.media.scan import Found, Problem, scan
+from node.models.store import ModelStore
 from node.progress import Reporter
 from node.settings import Home
+from node.vision.stage import update_vision
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Summary:
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
     models_loaded: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # stages skipped, and why
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class Summary:
             "skipped": [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
             "models_loaded": self.models_loaded,
+            "notes": self.notes,
         }
 
 
@@ -119,12 +123,14 @@ def index(
         library = Library.open(
             home.library, embedder=options.embedder, dim=embedder_class(options.embedder).dim
         )
-        return _Run(library, options, reporter).run(roots)
+        return _Run(library, options, reporter, ModelStore.for_home(home)).run(roots)
 
 
 class _Run:
-    def __init__(self, library: Library, options: IndexOptions, reporter: Reporter | None) -> None:
-        self.library, self.options, self.reporter = library, options, reporter
+    def __init__(
+        self, library: Library, options: IndexOptions, reporter: Reporter | None, store: ModelStore
+    ) -> None:
+        self.library, self.options, self.reporter, self.store = library, options, reporter, store
         self.models = Models(options)
         self.summary = Summary()
         self.known = library.known_files()
@@ -158,8 +164,11 @@ class _Run:
         dropped = self.library.drop_orphans()
         if s.indexed or s.relinked or s.removed or dropped:
             self.library.compact()
+        vision = update_vision(self.library, self.store, threads=self.options.model_threads)
+        s.failed += vision.failed
+        s.notes += vision.notes
         derive(self.library)
-        s.models_loaded = self.models.loaded
+        s.models_loaded = self.models.loaded + vision.models_loaded
         return s
 
     def _unchanged(self, f: Found) -> bool:

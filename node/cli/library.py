@@ -15,6 +15,7 @@ from node.library.store import Library
 from node.people.state import read_state
 from node.progress import reporter_for
 from node.settings import Home
+from node.vision.tables import bodies_of, body_ids_of
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,6 +73,8 @@ def _print_summary(s: Summary) -> None:
     )
     for problem in s.failed:
         print(f"  failed: {problem.path}: {problem.reason}")
+    for note in s.notes:
+        print(f"note: {note}")
 
 
 def run_show(args: argparse.Namespace, home: Home) -> int:
@@ -100,7 +103,9 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
     """The `roost show --json` contract for one indexed photo."""
     has_gps = photo["lat"] is not None and photo["lon"] is not None
     faces = library.faces_of(photo["hash"], ["id", "box", "score"])
-    names = read_state(library).names_of([f["id"] for f in faces])
+    names = read_state(library).names_of(
+        [f["id"] for f in faces] + body_ids_of(library, photo["hash"])
+    )
     return {
         "hash": photo["hash"],
         "paths": library.paths_of(photo["hash"]),
@@ -121,6 +126,7 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
             }
             for f in faces
         ],
+        "bodies": bodies_of(library, photo["hash"], names),
     }
 
 
@@ -136,3 +142,7 @@ def _print_photo(shown: dict[str, Any]) -> None:
     print(f"  faces   {len(shown['faces'])}")
     for face in shown["faces"]:
         print(f"    {face['id']}  box {face['box']}  score {face['score']:.3f}")
+    for body in shown["bodies"]:
+        named = f"  {body['name']}" if body["name"] else ""
+        box, score = body["box"], body["score"]
+        print(f"  {body['species']:<7} {body['id']}  box {box}  score {score:.3f}{named}")
