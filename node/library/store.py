@@ -144,11 +144,21 @@ class Library:
         return sorted(rows, key=lambda r: r["id"])
 
     def faces_by_id(self, face_ids: Iterable[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-        """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail)."""
+        """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail).
+
+        Pets' bodies (`node.vision.tables`) are faces to everything that labels and shows them,
+        and have these columns too, so their ids are answered from their own table."""
+        from node.vision.tables import bodies_table, is_body
+
+        wanted = sorted(set(face_ids))
         found: dict[str, dict[str, Any]] = {}
-        for predicate in in_clauses("id", sorted(set(face_ids))):
-            for row in self._where(self.faces, predicate, sorted({"id", *columns})):
-                found[row["id"]] = row
+        for table, ids in (
+            (self.faces, [i for i in wanted if not is_body(i)]),
+            (bodies_table(self), [i for i in wanted if is_body(i)]),
+        ):
+            for predicate in in_clauses("id", ids):
+                for row in self._where(table, predicate, sorted({"id", *columns})):
+                    found[row["id"]] = row
         return found
 
     @staticmethod

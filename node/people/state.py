@@ -32,6 +32,9 @@ from node.people.events import EventLog, LabelEvent
 from node.people.faces import load_faces
 from node.people.labels import Labels, Subject, fold
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
+from node.pets.clusters import pet_clusters_table
+from node.pets.place import body_rows
+from node.vision.tables import bodies_table
 
 STATE = pa.schema(
     [
@@ -192,6 +195,8 @@ def _basis(library: Library, log: EventLog) -> bytes:
         "events": log.version,
         "clusters": int(clusters_table(library).version),
         "faces": int(library.faces.version),
+        "bodies": int(bodies_table(library).version),
+        "pet_clusters": int(pet_clusters_table(library).version),
     }
     return json.dumps(versions, sort_keys=True).encode()
 
@@ -211,7 +216,8 @@ def _compute(library: Library, labels: Labels) -> pa.Table:
         }
         for face, media, p in zip(faces.ids, faces.media, placements, strict=True)
     ]
-    return pa.Table.from_pylist(rows, STATE)
+    # Pets' bodies (and people's faceless figures) are "faces" of their own space here.
+    return pa.Table.from_pylist(rows + body_rows(library, labels), STATE)
 
 
 def read_state(library: Library) -> State:

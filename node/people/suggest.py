@@ -30,9 +30,25 @@ from node.people.labels import Labels
 AUTO = 0.99  # assign without asking at or above this confidence (good faces only)
 SUGGEST = 0.25  # ask the user at or above this confidence
 AMBIGUOUS = 0.5  # a runner-up this confident makes a match a question, however close
-CLUSTER_REACH = 0.60  # how far a face may be from its cluster's confirmed faces to inherit them
 CLUSTER_CONFIDENCE = 0.999
-SLOPE, MIDPOINT = 40.0, 0.526  # the logistic fit of distance to P(right)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Where one embedding space's distances stand for identity: the logistic fit of distance
+    to P(right), and how far a face may be from its cluster's confirmed faces to inherit them.
+    Faces' is below; pets have their own (`node.pets.place`)."""
+
+    slope: float
+    midpoint: float
+    cluster_reach: float
+
+    def confidence(self, distance: float) -> float:
+        """P(the match is right) for a face this far from the subject's nearest confirmed one."""
+        return 1.0 / (1.0 + math.exp(min(self.slope * (distance - self.midpoint), 700.0)))
+
+
+FACES = Calibration(slope=40.0, midpoint=0.526, cluster_reach=0.60)
 
 CONFIRMED, CLUSTERED, SUGGESTED, UNCLUSTERED = "confirmed", "clustered", "suggested", "unclustered"
 _CHUNK = 2048
@@ -49,11 +65,18 @@ class Placement:
 
 def confidence(distance: float) -> float:
     """P(the match is right) for a face this far from the subject's nearest confirmed face."""
-    return 1.0 / (1.0 + math.exp(min(SLOPE * (distance - MIDPOINT), 700.0)))
+    return FACES.confidence(distance)
 
 
-def place_faces(faces: FaceSet, clusters: dict[str, str | None], labels: Labels) -> list[Placement]:
-    """The placement of every face in `faces`, in order."""
+def place_faces(
+    faces: FaceSet,
+    clusters: dict[str, str | None],
+    labels: Labels,
+    *,
+    kind: str = "person",
+    calibration: Calibration = FACES,
+) -> list[Placement]:
+    """The placement of every face in `faces`, in order, proposing only subjects of `kind`."""
     where = faces.index()
     confirmed = {f: s for f, s in labels.confirmed().items() if f in where}
     placements = [
@@ -62,11 +85,11 @@ def place_faces(faces: FaceSet, clusters: dict[str, str | None], labels: Labels)
         else Placement(None, CLUSTERED if clusters.get(f) else UNCLUSTERED, 0.0)
         for f in faces.ids
     ]
-    # The detector and embedder are human-face models: nearness to the few "faces" a user put
-    # in a pet says nothing about who a face is, so only people are ever proposed. Pets get
-    # faces when the user puts them there (pet detection is a stage of its own).
+    # The face models are human-face models: nearness to the few "faces" a user put in a pet
+    # says nothing about who a face is, so only people are proposed for faces. Pets are
+    # proposed in their own space, for their bodies (node.pets).
     kinds = labels.subjects
-    people = {f: s for f, s in confirmed.items() if kinds[s].kind == "person"}
+    people = {f: s for f, s in confirmed.items() if kinds[s].kind == kind}
     subjects = sorted(set(people.values()))
     if not subjects:
         return placements
@@ -87,26 +110,30 @@ def place_faces(faces: FaceSet, clusters: dict[str, str | None], labels: Labels)
             for subject in rejected.get(face, ()):
                 if subject in code:
                     row[code[subject]] = np.inf
+            cluster = evidence.get(clusters.get(face) or "")
             placements[i] = (
-                _place(row, subjects, evidence.get(clusters.get(face) or ""), bool(faces.good[i]))
-                or placements[i]
+                _place(row, subjects, cluster, bool(faces.good[i]), calibration) or placements[i]
             )
     return placements
 
 
 def _place(
-    nearest: np.ndarray, subjects: list[str], cluster_subjects: set[str] | None, good: bool
+    nearest: np.ndarray,
+    subjects: list[str],
+    cluster_subjects: set[str] | None,
+    good: bool,
+    calibration: Calibration,
 ) -> Placement | None:
     """The placement a face's distances to each subject's nearest confirmed face make."""
     order = np.argsort(nearest, kind="stable")
     best, distance = subjects[order[0]], float(nearest[order[0]])
     if not np.isfinite(distance):
         return None  # rejected for everyone named
-    if cluster_subjects == {best} and distance <= CLUSTER_REACH:
+    if cluster_subjects == {best} and distance <= calibration.cluster_reach:
         sure = CLUSTER_CONFIDENCE
     else:
-        sure = confidence(distance)
-    runner_up = confidence(float(nearest[order[1]])) if len(order) > 1 else 0.0
+        sure = calibration.confidence(distance)
+    runner_up = calibration.confidence(float(nearest[order[1]])) if len(order) > 1 else 0.0
     if good and sure >= AUTO and runner_up < AMBIGUOUS:
         return Placement(best, CLUSTERED, sure)
     if sure >= SUGGEST:
