@@ -22,17 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node.family import FamilyError
-from node.family import identity as identity_files
-from node.family.directory import Directory
 from node.family.invites import InviteBook
-from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
-from node.peer.client import PeerClient
+from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.labels import LabelsService
 from node.peer.pairing import PairingService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
+from node.peer.syncer import Syncer
 from node.settings import Home
 
 log = logging.getLogger("roost.node")
@@ -91,9 +90,8 @@ def running_node(home: Home) -> NodeState | None:
 
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
-    identity = identity_files.load(home.identity)
-    revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)
-    directory = Directory(home.devices)
+    device = Device.load(home)
+    identity, revocations, directory = device.identity, device.revocations, device.directory
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -101,7 +99,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
             parse(address)
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
-    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory)
+    syncer = Syncer(device)
+    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
     log.info("serving family peers on %s", join(host, port))
@@ -113,7 +113,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
-    client = PeerClient(identity, revocations)
+    client = device.client()
     dialer = Dialer(
         identity.device_id,
         greeter,
@@ -122,6 +122,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         revocations,
         options.peers,
         options.hello_interval,
+        online=syncer.online,
     )
     if options.discovery:
         advert = announcement(identity.device_id, hosts, port, pairing_port)
@@ -131,6 +132,8 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         log.info("announcing %s over mDNS", identity.device_id)
     dialer.start()
     cleanup.callback(dialer.stop)
+    syncer.start()
+    cleanup.callback(syncer.stop)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)

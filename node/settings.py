@@ -66,6 +66,21 @@ class Home:
     def node_log(self) -> Path:
         return self.root / "node.log"
 
+    @property
+    def peer_status(self) -> Path:
+        """When each family device last answered a sync or a search from this one."""
+        return self.root / "peer-status.json"
+
+    @property
+    def sharing(self) -> Path:
+        """The owner's setting for family devices fetching originals from this one."""
+        return self.root / "sharing.json"
+
+    @property
+    def transfers(self) -> Path:
+        """Every request for an original, served or refused (JSON lines)."""
+        return self.root / "transfers.log"
+
     def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self

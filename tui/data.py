@@ -30,6 +30,7 @@ from node.people.state import State, read_state
 from node.places import places_of
 from node.search.run import Answer, parse, search
 from node.settings import Home
+from protocol.labels import Kind
 
 Edit = Callable[[Library], edits.Change]
 
@@ -178,8 +179,8 @@ class Roost:
         return Overview(
             photos=self.library.media.count_rows(),
             faces=self.library.faces.count_rows(),
-            people=kinds.count("person"),
-            pets=kinds.count("pet"),
+            people=kinds.count(Kind.PERSON),
+            pets=kinds.count(Kind.PET),
             clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
             suggestions=len(state.suggestions()),
             node=None if node is None else f":{node.port}",

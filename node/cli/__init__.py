@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, library, models, people, search, tui
+from node.cli import daemon, family, library, models, people, search, sync, tui
 from node.cli.errors import explain
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, people, search, models, family, daemon, tui)
+COMMAND_GROUPS = (library, people, search, models, sync, family, daemon, tui)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import grpc
 from cryptography import x509
@@ -24,6 +24,7 @@ from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.address import parse
+from node.peer.fanout import Peer, remaining
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import cert_to_pem, certificate_id, dns_name
 from protocol.wire import MAX_PAIRING_MESSAGE_BYTES, MAX_PEER_MESSAGE_BYTES
@@ -31,13 +32,22 @@ from protocol.wire import MAX_PAIRING_MESSAGE_BYTES, MAX_PEER_MESSAGE_BYTES
 CALL_SECONDS = 5.0
 HANDSHAKE_SECONDS = 5.0
 
+S = TypeVar("S")
+T = TypeVar("T")
+
 
 class PeerClient:
     """Calls family devices as this device."""
 
-    def __init__(self, identity: Identity, revocations: RevocationStore) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        revocations: RevocationStore,
+        interceptors: Sequence[grpc.UnaryUnaryClientInterceptor] = (),
+    ) -> None:
         self._identity = identity
         self._revocations = revocations
+        self._interceptors = tuple(interceptors)
         self._credentials = grpc.ssl_channel_credentials(
             root_certificates=identity.ca_pem(),
             private_key=identity.key_pem(),
@@ -51,13 +61,42 @@ class PeerClient:
             reply: roost_pb2.Greeting = call(address, stub.Hello, greeting)
         return reply
 
+    def stub(
+        self, address: str, device_id: str
+    ) -> contextlib.AbstractContextManager[roost_pb2_grpc.PeerStub]:
+        return self.service(address, device_id, roost_pb2_grpc.PeerStub)
+
     @contextlib.contextmanager
-    def stub(self, address: str, device_id: str) -> Iterator[roost_pb2_grpc.PeerStub]:
+    def service(
+        self, address: str, device_id: str, service: Callable[[grpc.Channel], S]
+    ) -> Iterator[S]:
+        """A stub of `service` on a channel to `device_id` at `address`, pinned to that id."""
         if self._revocations.is_revoked(device_id):
             raise PeerError(f"{device_id} is revoked; not calling it")
         options = _options(dns_name(device_id), MAX_PEER_MESSAGE_BYTES)
         with grpc.secure_channel(address, self._credentials, options=options) as channel:
-            yield roost_pb2_grpc.PeerStub(channel)
+            yield service(grpc.intercept_channel(channel, *self._interceptors))
+
+    def reach(
+        self,
+        peer: Peer,
+        deadline: float,
+        service: Callable[[grpc.Channel], S],
+        attempt: Callable[[S, float], T],
+    ) -> T:
+        """`attempt(stub, timeout)` at the first of the peer's addresses that is up. Only an
+        unreachable address moves on to the next; a refusal is final."""
+        failures = []
+        for address in peer.addresses:
+            with self.service(address, peer.id, service) as stub:
+                try:
+                    return attempt(stub, remaining(deadline))
+                except grpc.RpcError as exc:
+                    failure = f"{address}: {exc.code().name}: {exc.details()}"
+                    if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                        raise PeerError(failure) from exc
+                    failures.append(failure)
+        raise PeerError("; ".join(failures) or f"no address known for {peer.name}")
 
     def identify(self, address: str) -> str:
         """The id of the family device serving `address`, from a mutual-TLS handshake."""

@@ -4,14 +4,15 @@ Addresses come from three places, all treated as hints: mDNS sightings, addresse
 earlier successful Hellos, and addresses the user configured (`--peer`). A Hello over mutual
 TLS, pinned to the device id we expect, is what turns a hint into "seen"; it also carries
 revocation lists around the family. The loop runs again at once when discovery reports a new
-device or address, and every `interval` seconds otherwise.
+device or address, and every `interval` seconds otherwise. A device that answers after not
+answering (or for the first time) is reported `online`, which starts a label sync with it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from node.family.directory import Directory
 from node.family.revocations import RevocationStore
@@ -33,6 +34,7 @@ class Dialer:
         revocations: RevocationStore,
         manual_addresses: Iterable[str],
         interval: float,
+        online: Callable[[str], None] = lambda _: None,
     ) -> None:
         self._own_id = own_id
         self._greeter = greeter
@@ -41,6 +43,8 @@ class Dialer:
         self._revocations = revocations
         self._manual = list(manual_addresses)
         self._interval = interval
+        self._online = online  # told each device that answered after not answering
+        self._answering: set[str] = set()
         self._lock = threading.Lock()
         self._sighted: dict[str, list[str]] = {}
         self._manual_ids: dict[str, str] = {}
@@ -76,10 +80,16 @@ class Dialer:
                     return
                 try:
                     self._greeter.greet(self._client, address, device_id)
-                    break
                 except PeerError as exc:
                     log.info("no hello from %s: %s", device_id, exc)
                     self._manual_ids.pop(address, None)
+                else:
+                    if device_id not in self._answering:
+                        self._answering.add(device_id)
+                        self._online(device_id)
+                    break
+            else:
+                self._answering.discard(device_id)
 
     def _run(self) -> None:
         while not self._stopped.is_set():

@@ -10,6 +10,7 @@ instead of piling up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from concurrent import futures
 
 import grpc
@@ -22,6 +23,7 @@ from node.peer.address import join, peer_host
 from node.peer.auth import FamilyAdmission, Gate, identify, refuse, require_deadline
 from node.peer.hello import Greeter
 from node.peer.pairing import PairingService
+from node.peer.services import PeerService
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import cert_to_pem, self_signed_certificate
 from protocol.wire import MAX_PAIRING_MESSAGE_BYTES, MAX_PEER_MESSAGE_BYTES
@@ -32,10 +34,15 @@ HANDSHAKE_TIMEOUT_MS = 5_000
 GRACE_SECONDS = 2.0
 
 
-class PeerService(roost_pb2_grpc.PeerServicer):  # type: ignore[misc]
+class HelloService(roost_pb2_grpc.PeerServicer):  # type: ignore[misc]
+    """`Peer`: Hello and Ping, the service every version has."""
+
     def __init__(self, identity: Identity, greeter: Greeter) -> None:
         self._identity = identity
         self._greeter = greeter
+
+    def register(self, server: grpc.Server) -> None:
+        roost_pb2_grpc.add_PeerServicer_to_server(self, server)
 
     def Hello(
         self, request: roost_pb2.Greeting, context: grpc.ServicerContext
@@ -55,10 +62,15 @@ class PeerService(roost_pb2_grpc.PeerServicer):  # type: ignore[misc]
 
 
 def serve_peers(
-    listen: str, identity: Identity, revocations: RevocationStore, directory: Directory
+    listen: str,
+    identity: Identity,
+    revocations: RevocationStore,
+    directory: Directory,
+    services: Sequence[PeerService] = (),
 ) -> tuple[grpc.Server, Greeter]:
-    """Start the family channel on `listen`. Returns the server and the greeter that speaks
-    for this node (it knows the bound port, to tell peers where to call back)."""
+    """Start the family channel on `listen` with Hello and `services`. Returns the server and
+    the greeter that speaks for this node (it knows the bound port, to tell peers where to call
+    back)."""
     admission = FamilyAdmission(identity.ca_certificate, revocations)
     server = _server(MAX_PEER_MESSAGE_BYTES, Gate(admission), workers=4)
     credentials = grpc.ssl_server_credentials(
@@ -68,7 +80,8 @@ def serve_peers(
     )
     port = _bind(server, listen, credentials)
     greeter = Greeter(identity, revocations, directory, listen_port=port)
-    roost_pb2_grpc.add_PeerServicer_to_server(PeerService(identity, greeter), server)
+    for service in (HelloService(identity, greeter), *services):
+        service.register(server)
     server.start()
     return server, greeter
 

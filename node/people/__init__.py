@@ -4,9 +4,9 @@ The stages, in data-flow order:
 
 - `quality`: which faces are good enough to start or join a group on their own.
 - `clusters`: unnamed faces grouped incrementally after each index run (`update_clusters`).
-- `events`: every label edit, appended to a log that is the only durable record of them.
-- `labels`: the log folded into current subjects, confirmed faces and rejections (the merge
-  rule that lets family devices combine their logs).
+- `events`: every label edit, appended to a log that is the only durable record of them; what
+  an event is and how the log folds into subjects, confirmed faces and rejections (the merge
+  rule that lets family devices combine their logs) is `protocol.labels`.
 - `suggest`: unconfirmed faces matched to named subjects, with a calibrated confidence.
 - `state`: all of it materialised per face for fast, paged reading (`refresh`, `subjects`,
   `faces_page`, `suggestions`).

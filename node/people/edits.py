@@ -13,14 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from node.library.store import Library, write_lock
-from node.people.events import Edit, EventLog, new_subject_id
-from node.people.labels import Labels, Subject, fold
+from node.people.events import EventLog, new_subject_id
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
 from protocol.errors import RoostError
-
-MAX_NAME = 80
+from protocol.labels import Edit, Kind, Labels, Op, Subject, fold, name_problem
 
 
 class LabelError(RoostError):
@@ -49,7 +47,7 @@ def name(library: Library, target: str, new_name: str, *, pet: bool = False) -> 
     if state.subject(target) is not None:
         raise LabelError(f"{target} is already named; use `roost rename {target} NAME`")
     faces = _faces_of_target(state, target)
-    edits, subject = _assign_to_name(state, faces, new_name, "pet" if pet else "person")
+    edits, subject = _assign_to_name(state, faces, new_name, Kind.PET if pet else Kind.PERSON)
     return _commit(library, state, edits, [subject], faces)
 
 
@@ -63,7 +61,7 @@ def rename(library: Library, who: str, new_name: str) -> Change:
             f"{holder.name} already exists; to make them one, run "
             f"`roost merge {subject.name!r} --into {holder.name!r}`"
         )
-    return _commit(library, state, [Edit("subject", subject.id, name=new_name)], [subject.id], [])
+    return _commit(library, state, [Edit(Op.SUBJECT, subject.id, name=new_name)], [subject.id], [])
 
 
 def merge(library: Library, sources: Sequence[str], into: str) -> Change:
@@ -76,7 +74,7 @@ def merge(library: Library, sources: Sequence[str], into: str) -> Change:
         subject = state.subject(source)
         if subject is None:
             cluster_faces = _faces_of_target(state, source)
-            edits.append(Edit("assign", target.id, faces=tuple(cluster_faces)))
+            edits.append(Edit(Op.ASSIGN, target.id, faces=tuple(cluster_faces)))
             faces += cluster_faces
         elif subject.id == target.id:
             raise LabelError(f"{source} is {target.name} already: nothing to merge")
@@ -85,7 +83,7 @@ def merge(library: Library, sources: Sequence[str], into: str) -> Change:
                 f"{subject.name} is a {subject.kind} and {target.name} a {target.kind}"
             )
         else:
-            edits.append(Edit("merge", subject.id, into=target.id))
+            edits.append(Edit(Op.MERGE, subject.id, into=target.id))
             faces += [r.face for r in state.faces_page(subject.id) if r.assigned]
     return _commit(library, state, edits, [target.id], faces)
 
@@ -100,7 +98,7 @@ def split(library: Library, faces: Sequence[str], *, new_name: str | None = None
             raise LabelError(
                 f"face {row.face} is in no person or pet, so there is nothing to split"
             )
-        edits.append(Edit("reject", row.subject, faces=(row.face,)))
+        edits.append(Edit(Op.REJECT, row.subject, faces=(row.face,)))
     subjects = [r.subject for r in rows if r.subject is not None]
     if new_name is not None:
         kind = state.labels.subjects[subjects[0]].kind
@@ -116,7 +114,7 @@ def reject(library: Library, face: str, who: str) -> Change:
     row = _face(state, face)
     subject = _subject(state, who)
     return _commit(
-        library, state, [Edit("reject", subject.id, faces=(row.face,))], [subject.id], [row.face]
+        library, state, [Edit(Op.REJECT, subject.id, faces=(row.face,))], [subject.id], [row.face]
     )
 
 
@@ -135,7 +133,7 @@ def confirm(library: Library, faces: Sequence[str]) -> Change:
             raise LabelError(
                 f"face {face} has no suggestion to confirm; name it with `roost name {face} NAME`"
             )
-        edits.append(Edit("assign", row.subject, faces=(face,)))
+        edits.append(Edit(Op.ASSIGN, row.subject, faces=(face,)))
     return _commit(library, state, edits, sorted({e.subject for e in edits}), _unique(faces))
 
 
@@ -144,7 +142,7 @@ def forget(library: Library, who: str) -> Change:
     state = read_state(library)
     subject = _subject(state, who)
     faces = [r.face for r in state.faces_page(subject.id)]
-    return _commit(library, state, [Edit("forget", subject.id)], [], faces)
+    return _commit(library, state, [Edit(Op.FORGET, subject.id)], [], faces)
 
 
 def undo(library: Library, events: Sequence[str]) -> Change:
@@ -172,7 +170,7 @@ def undo(library: Library, events: Sequence[str]) -> Change:
     restored, created = _restore_subjects(before, state.labels, named)
     faces = _unique(face for e in taken_back for face in e.edit.faces)
     restored += _restore_faces(before, state.labels, faces, created)
-    restored += [Edit("forget", subject) for subject in sorted(created)]
+    restored += [Edit(Op.FORGET, subject) for subject in sorted(created)]
     if not restored:
         raise LabelError("nothing to undo: those edits have no effect left")
     return _commit(library, state, restored, named, faces)
@@ -204,7 +202,7 @@ def _restore_subjects(before: Labels, now: Labels, named: set[str]) -> tuple[lis
         holder = now.by_name(old.name)
         if holder is not None and holder.id != was:
             raise LabelError(f"{holder.name} is another person or pet's name now")
-        restored.append(Edit("subject", was, name=old.name, kind=old.kind))
+        restored.append(Edit(Op.SUBJECT, was, name=old.name, kind=old.kind))
     return restored, created
 
 
@@ -238,15 +236,15 @@ def _restore_faces(before: Labels, now: Labels, faces: list[str], dropped: set[s
                 steps[2].setdefault(target, []).append(face)
     restored = [
         Edit(op, subject, faces=tuple(chosen))
-        for op, step in zip(("reject", "assign", "assign"), steps, strict=True)
+        for op, step in zip((Op.REJECT, Op.ASSIGN, Op.ASSIGN), steps, strict=True)
         for subject, chosen in sorted(step.items())
     ]
     if nobody:
         placeholder = new_subject_id()
         restored += [
-            Edit("subject", placeholder),
-            Edit("assign", placeholder, faces=tuple(nobody)),
-            Edit("forget", placeholder),
+            Edit(Op.SUBJECT, placeholder),
+            Edit(Op.ASSIGN, placeholder, faces=tuple(nobody)),
+            Edit(Op.FORGET, placeholder),
         ]
     return restored
 
@@ -268,7 +266,7 @@ def _commit(
 
 
 def _assign_to_name(
-    state: State, faces: list[str], new_name: str, kind: str
+    state: State, faces: list[str], new_name: str, kind: Kind
 ) -> tuple[list[Edit], str]:
     """Edits that put `faces` in the subject called `new_name`, creating it if needed."""
     new_name = _valid_name(new_name)
@@ -276,11 +274,11 @@ def _assign_to_name(
     if existing is not None:
         if existing.kind != kind:
             raise LabelError(f"{existing.name} is a {existing.kind}, not a {kind}")
-        return [Edit("assign", existing.id, faces=tuple(faces))], existing.id
+        return [Edit(Op.ASSIGN, existing.id, faces=tuple(faces))], existing.id
     subject = new_subject_id()
     return [
-        Edit("subject", subject, name=new_name, kind=kind),
-        Edit("assign", subject, faces=tuple(faces)),
+        Edit(Op.SUBJECT, subject, name=new_name, kind=kind),
+        Edit(Op.ASSIGN, subject, faces=tuple(faces)),
     ], subject
 
 
@@ -312,12 +310,9 @@ def _face(state: State, face: str) -> FaceRow:
 
 def _valid_name(text: str) -> str:
     cleaned = " ".join(text.split())
-    if not cleaned or len(cleaned) > MAX_NAME or '"' in cleaned or ":" in cleaned:
-        raise LabelError(
-            f"{text!r} cannot be a name: use 1 to {MAX_NAME} characters, without '\"' or ':'"
-        )
-    if not any(c.isalpha() for c in cleaned):
-        raise LabelError(f"{text!r} cannot be a name: it needs a letter")
+    problem = name_problem(cleaned)
+    if problem is not None:
+        raise LabelError(f"{text!r} cannot be a name: {problem}")
     return cleaned
 
 

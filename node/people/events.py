@@ -1,35 +1,47 @@
-"""Label edits as an append-only log of events: the only durable record of what the user said.
+"""The label log on disk: the `label_events` table, the only durable record of what the user said.
 
-Why a log rather than a table of current labels:
+What an event is, how events are ordered and folded, and what may come from a peer are the
+family's contract (`protocol.labels`); this module stores it:
 
-- Atomicity: one command appends all its events with one LanceDB commit, so an edit is there
-  whole or not at all, even after kill -9; nothing is ever updated in place.
-- Labels outlive the index: events name faces by their deterministic ids (`<hash16>-<idx>`), so
-  re-indexing, moving photos or re-clustering never loses a name, a merge or a rejection.
-- Family devices will exchange their logs. Each event carries a random id, the replica (device)
-  that wrote it and a hybrid-logical timestamp, so the union of two logs is again a log and
-  every device folds it in the same order to the same state (see `labels`).
+- Atomicity: one edit appends all its events with one LanceDB commit, and one received batch
+  is absorbed with one commit, so either is there whole or not at all, even after kill -9;
+  nothing is ever updated in place.
+- Idempotence: absorbing inserts only ids the table lacks (`merge_insert` on `id`, never
+  updating), so a repeated or reordered delivery changes nothing.
+- Labels outlive the index: events name faces by their content-derived ids (`<hash16>-<idx>`),
+  so re-indexing, moving photos or re-clustering never loses a name, and the same photo on two
+  devices shares its labels.
 
-The replica id is a random UUID kept in the library folder (`replica-id`), made on first use: it
-exists before any family does and stays the same if the device later joins one.
+The replica id says which device wrote an event. A device in a family writes under its device
+id; before it has one (a library can be labelled before its device joins a family), under a
+random UUID kept in the library folder (`replica-id`). Those earlier events keep that id.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 
-from node.files import create_once
+from node.files import create_once, locked
 from node.library.schema import key_field
 from node.library.store import Library
-
-OPS = ("subject", "assign", "reject", "merge", "forget")
-KINDS = ("person", "pet")
+from protocol.labels import (
+    Accepted,
+    Edit,
+    Kind,
+    LabelEvent,
+    LabelWireError,
+    Op,
+    Source,
+    VersionVector,
+    accept,
+    stamp,
+)
 
 EVENTS = pa.schema(
     [
@@ -42,71 +54,17 @@ EVENTS = pa.schema(
         pa.field("name", pa.string()),
         pa.field("kind", pa.string()),
         pa.field("into", pa.string()),
+        pa.field("source", pa.string(), nullable=False),
     ]
 )
 
 
-@dataclass(frozen=True)
-class Edit:
-    """What one event says; `labels.fold` defines what each op does.
-
-    - subject: create the subject, or set its name and/or kind (None leaves a field as it is).
-    - assign: these faces are this subject (confirmed).
-    - reject: these faces are not this subject, for good.
-    - merge: this subject is the same as `into`.
-    - forget: this subject no longer exists; its faces are unlabelled again.
-    """
-
-    op: str
-    subject: str
-    faces: tuple[str, ...] = ()
-    name: str | None = None
-    kind: str | None = None
-    into: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.op not in OPS:
-            raise ValueError(f"unknown label op {self.op!r}")
-        if self.kind is not None and self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-
-
-@dataclass(frozen=True)
-class LabelEvent:
-    edit: Edit
-    id: str
-    at: int
-    replica: str
-
-    @property
-    def order(self) -> tuple[int, str, str]:
-        """The total order every device folds events in."""
-        return (self.at, self.replica, self.id)
-
-    def row(self) -> dict[str, object]:
-        fields = asdict(self.edit)
-        fields["faces"] = list(self.edit.faces)
-        return {"id": self.id, "at": self.at, "replica": self.replica, **fields}
-
-    @classmethod
-    def from_row(cls, row: dict[str, object]) -> LabelEvent:
-        faces = row["faces"]
-        assert isinstance(faces, list)
-        edit = Edit(
-            op=str(row["op"]),
-            subject=str(row["subject"]),
-            faces=tuple(str(f) for f in faces),
-            name=None if row["name"] is None else str(row["name"]),
-            kind=None if row["kind"] is None else str(row["kind"]),
-            into=None if row["into"] is None else str(row["into"]),
-        )
-        at = row["at"]
-        assert isinstance(at, int)
-        return cls(edit, str(row["id"]), at, str(row["replica"]))
-
-
 def new_subject_id() -> str:
     return str(uuid.uuid4())
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
 
 
 class EventLog:
@@ -114,7 +72,11 @@ class EventLog:
 
     def __init__(self, library: Library) -> None:
         self.table = library.table("label_events", EVENTS)
+        if "source" not in self.table.schema.names:
+            # Logs from before sources existed: everything in them was said by the user.
+            self.table.add_columns({"source": f"'{Source.USER.value}'"})
         self.replica = replica_id(library.root)
+        self._lock = library.root / "label_events.absorb"
 
     @property
     def version(self) -> int:
@@ -122,28 +84,94 @@ class EventLog:
 
     def read(self) -> list[LabelEvent]:
         rows = self.table.search().limit(None).to_arrow().to_pylist()
-        return sorted((LabelEvent.from_row(r) for r in rows), key=lambda e: e.order)
+        unique = {row["id"]: row for row in rows}  # a key is unique; reading never trusts it
+        return sorted((_event(r) for r in unique.values()), key=lambda e: e.order)
+
+    def vector(self) -> VersionVector:
+        return VersionVector.of(self.read())
 
     def append(self, edits: Sequence[Edit], after: Sequence[LabelEvent]) -> list[LabelEvent]:
-        """Stamp and write `edits` with one commit; `after` is the log as the caller read it.
-
-        Timestamps follow a hybrid logical clock: never behind the wall clock, and always after
-        every event already in the log, so that an edit made on top of another one (perhaps
-        from a device whose clock runs fast) also sorts after it.
-        """
-        latest = max((e.at for e in after), default=0)
-        start = max(time.time_ns() // 1000, latest + 1)
+        """Stamp and write `edits` with one commit; `after` is the log as the caller read it."""
+        start = stamp(max((e.at for e in after), default=0), now_us())
         events = [
             LabelEvent(edit, uuid.uuid4().hex, start + n, self.replica)
             for n, edit in enumerate(edits)
         ]
         if events:
-            self.table.add(pa.Table.from_pylist([e.row() for e in events], EVENTS))
+            self.table.add(pa.Table.from_pylist([_row(e) for e in events], EVENTS))
         return events
+
+    def absorb(
+        self,
+        batch: Iterable[LabelEvent | LabelWireError],
+        revoked: Callable[[str], bool] = lambda _: False,
+    ) -> Accepted:
+        """Take what a peer sent that this log lacks, with one commit (see `protocol.labels.
+        accept` for what is taken). Absorbs are serialised by a lock beside the table, so two
+        of them (the node and `roost sync`) cannot both insert one id."""
+        with locked(self._lock):
+            held = self.read()
+            ids = {e.id for e in held}
+            accepted = accept(batch, VersionVector.of(held), ids.__contains__, now_us(), revoked)
+            if accepted.events:
+                rows = pa.Table.from_pylist([_row(e) for e in accepted.events], EVENTS)
+                self.table.merge_insert("id").when_not_matched_insert_all().execute(rows)
+        return accepted
+
+
+def _row(event: LabelEvent) -> dict[str, object]:
+    edit = event.edit
+    return {
+        "id": event.id,
+        "at": event.at,
+        "replica": event.replica,
+        "op": edit.op.value,
+        "subject": edit.subject,
+        "faces": list(edit.faces),
+        "name": edit.name,
+        "kind": None if edit.kind is None else edit.kind.value,
+        "into": edit.into,
+        "source": edit.source.value,
+    }
+
+
+def _event(row: dict[str, object]) -> LabelEvent:
+    faces = row["faces"]
+    at = row["at"]
+    assert isinstance(faces, list) and isinstance(at, int)
+    edit = Edit(
+        op=Op(str(row["op"])),
+        subject=str(row["subject"]),
+        faces=tuple(str(f) for f in faces),
+        name=None if row["name"] is None else str(row["name"]),
+        kind=None if row["kind"] is None else Kind(str(row["kind"])),
+        into=None if row["into"] is None else str(row["into"]),
+        source=Source(str(row["source"])),
+    )
+    return LabelEvent(edit, str(row["id"]), at, str(row["replica"]))
 
 
 def replica_id(library_root: Path) -> str:
-    """This library's replica id, created on first use (once, even by racing processes)."""
+    """Who this library's new events say wrote them: the device id once the home holds a
+    family identity (`<home>/identity`, beside the library), else the library's random id."""
+    certificate = library_root.parent / "identity" / "device.crt"
+    try:
+        return _device_id(certificate, certificate.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return _random_replica(library_root)
+
+
+@lru_cache(maxsize=8)
+def _device_id(certificate: Path, mtime_ns: int) -> str:
+    from cryptography import x509
+
+    from protocol.identity import certificate_id
+
+    return certificate_id(x509.load_pem_x509_certificate(certificate.read_bytes()))
+
+
+def _random_replica(library_root: Path) -> str:
+    """The library's random replica id, created (atomically) on first use."""
     path = library_root / "replica-id"
     if not path.exists():
         create_once(path, f"{uuid.uuid4()}\n".encode())

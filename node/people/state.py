@@ -28,13 +28,13 @@ import pyarrow.compute as pc
 from node.library.schema import key_field
 from node.library.store import Library
 from node.people.clusters import clusters_table, read_clusters
-from node.people.events import EventLog, LabelEvent
+from node.people.events import EventLog
 from node.people.faces import load_faces
-from node.people.labels import Labels, Subject, fold
 from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
 from node.pets.clusters import pet_clusters_table
 from node.pets.place import body_rows
 from node.vision.tables import bodies_table
+from protocol.labels import LabelEvent, Labels, Subject, fold
 
 STATE = pa.schema(
     [

@@ -25,7 +25,7 @@ import numpy as np
 
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
-from node.people.labels import Labels
+from protocol.labels import Kind, Labels
 
 AUTO = 0.99  # assign without asking at or above this confidence (good faces only)
 SUGGEST = 0.25  # ask the user at or above this confidence
@@ -73,7 +73,7 @@ def place_faces(
     clusters: dict[str, str | None],
     labels: Labels,
     *,
-    kind: str = "person",
+    kind: Kind = Kind.PERSON,
     calibration: Calibration = FACES,
 ) -> list[Placement]:
     """The placement of every face in `faces`, in order, proposing only subjects of `kind`."""

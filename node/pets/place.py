@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from node.library.store import Library
-from node.people.labels import Labels
 from node.people.suggest import CONFIRMED, UNCLUSTERED, Calibration, place_faces
 from node.pets.bodies import FIGURE, PET_SPECIES, load_bodies
 from node.pets.clusters import read_pet_clusters
+from protocol.labels import Kind, Labels
 
 # Logistic fit of distance to the nearest confirmed body of a pet → P(same pet); 0.99 at 0.835,
 # 0.5 at 0.95, 0.25 at 0.977. Calibrated on cats, checked on dogs (docs/ARCHITECTURE.md).
@@ -23,7 +23,7 @@ def body_rows(library: Library, labels: Labels) -> list[dict[str, Any]]:
     """One people-state row per body in the library."""
     pets = load_bodies(library, PET_SPECIES)
     clusters = read_pet_clusters(library)
-    placements = place_faces(pets, clusters, labels, kind="pet", calibration=PETS)
+    placements = place_faces(pets, clusters, labels, kind=Kind.PET, calibration=PETS)
     rows = [
         {"face": body, "media_hash": media, "cluster": clusters.get(body),
          "subject": p.subject, "status": p.status, "confidence": p.confidence}

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0broost.proto\x12\x08roost.v1\"\xd4\x01\n\x08Greeting\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10software_version\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\x13\n\x0blisten_port\x18\x06 \x01(\r\x12\x13\n\x0b\x63\x65rtificate\x18\x07 \x01(\x0c\x12\x33\n\x0brevocations\x18\x08 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"\x17\n\x04\x45\x63ho\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\")\n\x0bPairRequest\x12\x0b\n\x03\x63sr\x18\x01 \x01(\x0c\x12\r\n\x05proof\x18\x02 \x01(\x0c\"\x91\x01\n\tPairReply\x12\x1a\n\x12\x64\x65vice_certificate\x18\x01 \x01(\x0c\x12\x16\n\x0e\x63\x61_certificate\x18\x02 \x01(\x0c\x12\x1b\n\x13inviter_certificate\x18\x03 \x01(\x0c\x12\x33\n\x0brevocations\x18\x04 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"I\n\x0eRevocationList\x12\x0e\n\x06serial\x18\x01 \x01(\x04\x12\x12\n\ndevice_ids\x18\x02 \x03(\t\x12\x13\n\x0bissued_unix\x18\x03 \x01(\x03\"7\n\x14SignedRevocationList\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x32_\n\x04Peer\x12/\n\x05Hello\x12\x12.roost.v1.Greeting\x1a\x12.roost.v1.Greeting\x12&\n\x04Ping\x12\x0e.roost.v1.Echo\x1a\x0e.roost.v1.Echo2=\n\x07Pairing\x12\x32\n\x04Pair\x12\x15.roost.v1.PairRequest\x1a\x13.roost.v1.PairReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0broost.proto\x12\x08roost.v1\"\xd4\x01\n\x08Greeting\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x10software_version\x18\x03 \x01(\t\x12\x18\n\x10protocol_version\x18\x04 \x01(\r\x12\x14\n\x0c\x63\x61pabilities\x18\x05 \x03(\t\x12\x13\n\x0blisten_port\x18\x06 \x01(\r\x12\x13\n\x0b\x63\x65rtificate\x18\x07 \x01(\x0c\x12\x33\n\x0brevocations\x18\x08 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"\x17\n\x04\x45\x63ho\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\")\n\x0bPairRequest\x12\x0b\n\x03\x63sr\x18\x01 \x01(\x0c\x12\r\n\x05proof\x18\x02 \x01(\x0c\"\x91\x01\n\tPairReply\x12\x1a\n\x12\x64\x65vice_certificate\x18\x01 \x01(\x0c\x12\x16\n\x0e\x63\x61_certificate\x18\x02 \x01(\x0c\x12\x1b\n\x13inviter_certificate\x18\x03 \x01(\x0c\x12\x33\n\x0brevocations\x18\x04 \x01(\x0b\x32\x1e.roost.v1.SignedRevocationList\"I\n\x0eRevocationList\x12\x0e\n\x06serial\x18\x01 \x01(\x04\x12\x12\n\ndevice_ids\x18\x02 \x03(\t\x12\x13\n\x0bissued_unix\x18\x03 \x01(\x03\"7\n\x14SignedRevocationList\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"\xc5\x01\n\nLabelEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\n\n\x02\x61t\x18\x02 \x01(\x03\x12\x0f\n\x07replica\x18\x03 \x01(\t\x12\n\n\x02op\x18\x04 \x01(\t\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05\x66\x61\x63\x65s\x18\x06 \x03(\t\x12\x11\n\x04name\x18\x07 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04kind\x18\x08 \x01(\tH\x01\x88\x01\x01\x12\x11\n\x04into\x18\t \x01(\tH\x02\x88\x01\x01\x12\x0e\n\x06source\x18\n \x01(\tB\x07\n\x05_nameB\x07\n\x05_kindB\x07\n\x05_into\"+\n\x0cReplicaClock\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\n\n\x02\x61t\x18\x02 \x01(\x03\"9\n\rVersionVector\x12(\n\x08replicas\x18\x01 \x03(\x0b\x32\x16.roost.v1.ReplicaClock\"\x0f\n\rVectorRequest\"2\n\nLabelBatch\x12$\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x14.roost.v1.LabelEvent\"+\n\tPushReply\x12\x10\n\x08\x61\x62sorbed\x18\x01 \x01(\r\x12\x0c\n\x04held\x18\x02 \x03(\t\"B\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x13\n\x0bsubject_ids\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\r\"|\n\tSearchHit\x12\r\n\x05media\x18\x01 \x01(\t\x12\x10\n\x08taken_at\x18\x02 \x01(\t\x12\x12\n\x05place\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06people\x18\x04 \x03(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x11\n\tthumbnail\x18\x06 \x01(\x0c\x42\x08\n\x06_place\"\\\n\x0bSearchReply\x12!\n\x04hits\x18\x01 \x03(\x0b\x32\x13.roost.v1.SearchHit\x12\x0c\n\x04\x64one\x18\x02 \x01(\x08\x12\r\n\x05total\x18\x03 \x01(\r\x12\r\n\x05notes\x18\x04 \x03(\t\"\x1d\n\x0c\x46\x65tchRequest\x12\r\n\x05media\x18\x01 \x01(\t\"7\n\tFileChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t2_\n\x04Peer\x12/\n\x05Hello\x12\x12.roost.v1.Greeting\x1a\x12.roost.v1.Greeting\x12&\n\x04Ping\x12\x0e.roost.v1.Echo\x1a\x0e.roost.v1.Echo2\xb2\x01\n\x06Labels\x12:\n\x06Vector\x12\x17.roost.v1.VectorRequest\x1a\x17.roost.v1.VersionVector\x12\x37\n\x04Pull\x12\x17.roost.v1.VersionVector\x1a\x14.roost.v1.LabelBatch0\x01\x12\x33\n\x04Push\x12\x14.roost.v1.LabelBatch\x1a\x13.roost.v1.PushReply(\x01\x32z\n\x06Search\x12\x38\n\x04\x46ind\x12\x17.roost.v1.SearchRequest\x1a\x15.roost.v1.SearchReply0\x01\x12\x36\n\x05\x46\x65tch\x12\x16.roost.v1.FetchRequest\x1a\x13.roost.v1.FileChunk0\x01\x32=\n\x07Pairing\x12\x32\n\x04Pair\x12\x15.roost.v1.PairRequest\x1a\x13.roost.v1.PairReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,8 +43,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REVOCATIONLIST']._serialized_end=529
   _globals['_SIGNEDREVOCATIONLIST']._serialized_start=531
   _globals['_SIGNEDREVOCATIONLIST']._serialized_end=586
-  _globals['_PEER']._serialized_start=588
-  _globals['_PEER']._serialized_end=683
-  _globals['_PAIRING']._serialized_start=685
-  _globals['_PAIRING']._serialized_end=746
+  _globals['_LABELEVENT']._serialized_start=589
+  _globals['_LABELEVENT']._serialized_end=786
+  _globals['_REPLICACLOCK']._serialized_start=788
+  _globals['_REPLICACLOCK']._serialized_end=831
+  _globals['_VERSIONVECTOR']._serialized_start=833
+  _globals['_VERSIONVECTOR']._serialized_end=890
+  _globals['_VECTORREQUEST']._serialized_start=892
+  _globals['_VECTORREQUEST']._serialized_end=907
+  _globals['_LABELBATCH']._serialized_start=909
+  _globals['_LABELBATCH']._serialized_end=959
+  _globals['_PUSHREPLY']._serialized_start=961
+  _globals['_PUSHREPLY']._serialized_end=1004
+  _globals['_SEARCHREQUEST']._serialized_start=1006
+  _globals['_SEARCHREQUEST']._serialized_end=1072
+  _globals['_SEARCHHIT']._serialized_start=1074
+  _globals['_SEARCHHIT']._serialized_end=1198
+  _globals['_SEARCHREPLY']._serialized_start=1200
+  _globals['_SEARCHREPLY']._serialized_end=1292
+  _globals['_FETCHREQUEST']._serialized_start=1294
+  _globals['_FETCHREQUEST']._serialized_end=1323
+  _globals['_FILECHUNK']._serialized_start=1325
+  _globals['_FILECHUNK']._serialized_end=1380
+  _globals['_PEER']._serialized_start=1382
+  _globals['_PEER']._serialized_end=1477
+  _globals['_LABELS']._serialized_start=1480
+  _globals['_LABELS']._serialized_end=1658
+  _globals['_SEARCH']._serialized_start=1660
+  _globals['_SEARCH']._serialized_end=1782
+  _globals['_PAIRING']._serialized_start=1784
+  _globals['_PAIRING']._serialized_end=1845
 # @@protoc_insertion_point(module_scope)

@@ -69,3 +69,113 @@ class SignedRevocationList(_message.Message):
     body: bytes
     signature: bytes
     def __init__(self, body: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class LabelEvent(_message.Message):
+    __slots__ = ("id", "at", "replica", "op", "subject", "faces", "name", "kind", "into", "source")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    OP_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    FACES_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    INTO_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    at: int
+    replica: str
+    op: str
+    subject: str
+    faces: _containers.RepeatedScalarFieldContainer[str]
+    name: str
+    kind: str
+    into: str
+    source: str
+    def __init__(self, id: _Optional[str] = ..., at: _Optional[int] = ..., replica: _Optional[str] = ..., op: _Optional[str] = ..., subject: _Optional[str] = ..., faces: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., into: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ReplicaClock(_message.Message):
+    __slots__ = ("replica", "at")
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    replica: str
+    at: int
+    def __init__(self, replica: _Optional[str] = ..., at: _Optional[int] = ...) -> None: ...
+
+class VersionVector(_message.Message):
+    __slots__ = ("replicas",)
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    replicas: _containers.RepeatedCompositeFieldContainer[ReplicaClock]
+    def __init__(self, replicas: _Optional[_Iterable[_Union[ReplicaClock, _Mapping]]] = ...) -> None: ...
+
+class VectorRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LabelBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[LabelEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[LabelEvent, _Mapping]]] = ...) -> None: ...
+
+class PushReply(_message.Message):
+    __slots__ = ("absorbed", "held")
+    ABSORBED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    absorbed: int
+    held: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, absorbed: _Optional[int] = ..., held: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SearchRequest(_message.Message):
+    __slots__ = ("query", "subject_ids", "limit")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    subject_ids: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    def __init__(self, query: _Optional[str] = ..., subject_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchHit(_message.Message):
+    __slots__ = ("media", "taken_at", "place", "people", "score", "thumbnail")
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    THUMBNAIL_FIELD_NUMBER: _ClassVar[int]
+    media: str
+    taken_at: str
+    place: str
+    people: _containers.RepeatedScalarFieldContainer[str]
+    score: float
+    thumbnail: bytes
+    def __init__(self, media: _Optional[str] = ..., taken_at: _Optional[str] = ..., place: _Optional[str] = ..., people: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., thumbnail: _Optional[bytes] = ...) -> None: ...
+
+class SearchReply(_message.Message):
+    __slots__ = ("hits", "done", "total", "notes")
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
+    done: bool
+    total: int
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., done: _Optional[bool] = ..., total: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FetchRequest(_message.Message):
+    __slots__ = ("media",)
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    media: str
+    def __init__(self, media: _Optional[str] = ...) -> None: ...
+
+class FileChunk(_message.Message):
+    __slots__ = ("data", "size", "format")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    size: int
+    format: str
+    def __init__(self, data: _Optional[bytes] = ..., size: _Optional[int] = ..., format: _Optional[str] = ...) -> None: ...

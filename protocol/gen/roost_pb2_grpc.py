@@ -142,6 +142,293 @@ class Peer:
             _registered_method=True)
 
 
+class LabelsStub:
+    """Label sync: anti-entropy over version vectors. A caller pulls what it lacks and pushes what
+    the callee lacks; events travel in each replica's order, in bounded batches.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Vector = channel.unary_unary(
+                '/roost.v1.Labels/Vector',
+                request_serializer=roost__pb2.VectorRequest.SerializeToString,
+                response_deserializer=roost__pb2.VersionVector.FromString,
+                _registered_method=True)
+        self.Pull = channel.unary_stream(
+                '/roost.v1.Labels/Pull',
+                request_serializer=roost__pb2.VersionVector.SerializeToString,
+                response_deserializer=roost__pb2.LabelBatch.FromString,
+                _registered_method=True)
+        self.Push = channel.stream_unary(
+                '/roost.v1.Labels/Push',
+                request_serializer=roost__pb2.LabelBatch.SerializeToString,
+                response_deserializer=roost__pb2.PushReply.FromString,
+                _registered_method=True)
+
+
+class LabelsServicer:
+    """Label sync: anti-entropy over version vectors. A caller pulls what it lacks and pushes what
+    the callee lacks; events travel in each replica's order, in bounded batches.
+    """
+
+    def Vector(self, request, context):
+        """The callee's version vector: per replica, the newest event it holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Pull(self, request, context):
+        """The events the caller lacks, given the caller's vector.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Push(self, request_iterator, context):
+        """Events the callee lacks; it absorbs each batch with one commit.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_LabelsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Vector': grpc.unary_unary_rpc_method_handler(
+                    servicer.Vector,
+                    request_deserializer=roost__pb2.VectorRequest.FromString,
+                    response_serializer=roost__pb2.VersionVector.SerializeToString,
+            ),
+            'Pull': grpc.unary_stream_rpc_method_handler(
+                    servicer.Pull,
+                    request_deserializer=roost__pb2.VersionVector.FromString,
+                    response_serializer=roost__pb2.LabelBatch.SerializeToString,
+            ),
+            'Push': grpc.stream_unary_rpc_method_handler(
+                    servicer.Push,
+                    request_deserializer=roost__pb2.LabelBatch.FromString,
+                    response_serializer=roost__pb2.PushReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Labels', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Labels', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Labels:
+    """Label sync: anti-entropy over version vectors. A caller pulls what it lacks and pushes what
+    the callee lacks; events travel in each replica's order, in bounded batches.
+    """
+
+    @staticmethod
+    def Vector(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roost.v1.Labels/Vector',
+            roost__pb2.VectorRequest.SerializeToString,
+            roost__pb2.VersionVector.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Pull(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/roost.v1.Labels/Pull',
+            roost__pb2.VersionVector.SerializeToString,
+            roost__pb2.LabelBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Push(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/roost.v1.Labels/Push',
+            roost__pb2.LabelBatch.SerializeToString,
+            roost__pb2.PushReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class SearchStub:
+    """Search across the family: the callee answers from its own index.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Find = channel.unary_stream(
+                '/roost.v1.Search/Find',
+                request_serializer=roost__pb2.SearchRequest.SerializeToString,
+                response_deserializer=roost__pb2.SearchReply.FromString,
+                _registered_method=True)
+        self.Fetch = channel.unary_stream(
+                '/roost.v1.Search/Fetch',
+                request_serializer=roost__pb2.FetchRequest.SerializeToString,
+                response_deserializer=roost__pb2.FileChunk.FromString,
+                _registered_method=True)
+
+
+class SearchServicer:
+    """Search across the family: the callee answers from its own index.
+    """
+
+    def Find(self, request, context):
+        """Hits for a structured query, best first, each with a small photo thumbnail.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Fetch(self, request, context):
+        """One original, in chunks, if the owner's setting allows it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SearchServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Find': grpc.unary_stream_rpc_method_handler(
+                    servicer.Find,
+                    request_deserializer=roost__pb2.SearchRequest.FromString,
+                    response_serializer=roost__pb2.SearchReply.SerializeToString,
+            ),
+            'Fetch': grpc.unary_stream_rpc_method_handler(
+                    servicer.Fetch,
+                    request_deserializer=roost__pb2.FetchRequest.FromString,
+                    response_serializer=roost__pb2.FileChunk.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Search', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Search', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Search:
+    """Search across the family: the callee answers from its own index.
+    """
+
+    @staticmethod
+    def Find(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/roost.v1.Search/Find',
+            roost__pb2.SearchRequest.SerializeToString,
+            roost__pb2.SearchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Fetch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/roost.v1.Search/Fetch',
+            roost__pb2.FetchRequest.SerializeToString,
+            roost__pb2.FileChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class PairingStub:
     """Missing associated documentation comment in .proto file."""
 

@@ -16,7 +16,7 @@ from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.peer import PeerError
 from node.peer.client import PeerClient
 from node.peer.hello import Greeter
-from node.peer.server import PeerService, serve_peers
+from node.peer.server import HelloService, serve_peers
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import dns_name
 from protocol.wire import MAX_PEER_MESSAGE_BYTES
@@ -169,9 +169,7 @@ def test_a_reply_with_another_devices_certificate_is_refused(family: Family) -> 
     laptop = family.laptop
     lying_greeter = Greeter(laptop.identity, laptop.revocations, laptop.directory)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    roost_pb2_grpc.add_PeerServicer_to_server(
-        PeerService(family.phone.identity, lying_greeter), server
-    )
+    HelloService(family.phone.identity, lying_greeter).register(server)
     phone = family.phone.identity
     credentials = grpc.ssl_server_credentials(
         [(phone.key_pem(), phone.certificate_pem())],

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from node.people.events import Edit
 from node.people.faces import FaceSet
-from node.people.labels import fold
 from node.people.suggest import CONFIRMED, SUGGESTED, UNCLUSTERED, place_faces
-from tests.people.test_labels import create, event
+from protocol.labels import Edit, Kind, Op, fold
+from tests.protocol.test_labels import create, event
 
 
 def _faces(*vectors: list[float]) -> FaceSet:
@@ -26,10 +25,10 @@ def test_a_face_near_a_pets_face_is_not_proposed_for_the_pet() -> None:
     faces = _faces([0.0, 0.0], [0.5, 0.0], [10.0, 0.0], [10.5, 0.0])
     labels = fold(
         [
-            create(1, "dog", "Scooby", kind="pet"),
+            create(1, "dog", "Scooby", kind=Kind.PET),
             create(2, "alice", "Alice"),
-            event(3, Edit("assign", "dog", faces=("f0",))),
-            event(4, Edit("assign", "alice", faces=("f2",))),
+            event(3, Edit(Op.ASSIGN, "dog", faces=("f0",))),
+            event(4, Edit(Op.ASSIGN, "alice", faces=("f2",))),
         ]
     )
     placed = place_faces(faces, {}, labels)

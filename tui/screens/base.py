@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from node.people import edits
-from node.people.labels import Subject
 from protocol.errors import RoostError
+from protocol.labels import Subject
 from tui.data import Edit, Roost
 from tui.history import History
 from tui.screens.naming import NameDialog

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from node.people.events import Edit, LabelEvent
-from node.people.labels import Labels, fold
+from protocol.labels import Edit, Kind, LabelEvent, Labels, Op, fold
 
 ALICE, BOB, CAROL = "a1", "b2", "c3"
 
@@ -16,9 +15,9 @@ def event(at: int, edit: Edit, replica: str = "phone", n: int = 0) -> LabelEvent
 
 
 def create(
-    at: int, subject: str, name: str, kind: str = "person", replica: str = "phone"
+    at: int, subject: str, name: str, kind: Kind = Kind.PERSON, replica: str = "phone"
 ) -> LabelEvent:
-    return event(at, Edit("subject", subject, name=name, kind=kind), replica)
+    return event(at, Edit(Op.SUBJECT, subject, name=name, kind=kind), replica)
 
 
 def state(labels: Labels) -> tuple[object, ...]:
@@ -33,11 +32,11 @@ def state(labels: Labels) -> tuple[object, ...]:
 def test_order_of_arrival_does_not_matter() -> None:
     log = [
         create(1, ALICE, "Alice"),
-        event(2, Edit("assign", ALICE, faces=("f1", "f2"))),
+        event(2, Edit(Op.ASSIGN, ALICE, faces=("f1", "f2"))),
         create(3, BOB, "Bob", replica="laptop"),
-        event(4, Edit("assign", BOB, faces=("f2",)), replica="laptop"),
-        event(5, Edit("reject", ALICE, faces=("f3",))),
-        event(6, Edit("subject", ALICE, name="Alicia")),
+        event(4, Edit(Op.ASSIGN, BOB, faces=("f2",)), replica="laptop"),
+        event(5, Edit(Op.REJECT, ALICE, faces=("f3",))),
+        event(6, Edit(Op.SUBJECT, ALICE, name="Alicia")),
     ]
     expected = state(fold(log))
     for seed in range(20):
@@ -52,8 +51,8 @@ def test_order_of_arrival_does_not_matter() -> None:
 
 
 def test_two_devices_logs_merge_by_union() -> None:
-    phone = [create(1, ALICE, "Alice"), event(5, Edit("subject", ALICE, name="Ali"))]
-    laptop = [event(7, Edit("subject", ALICE, name="Alice B."), replica="laptop")]
+    phone = [create(1, ALICE, "Alice"), event(5, Edit(Op.SUBJECT, ALICE, name="Ali"))]
+    laptop = [event(7, Edit(Op.SUBJECT, ALICE, name="Alice B."), replica="laptop")]
     merged = fold(phone + laptop)
     assert merged.subjects[ALICE].name == "Alice B."  # last writer wins
     assert state(fold(laptop + phone)) == state(merged)
@@ -62,8 +61,8 @@ def test_two_devices_logs_merge_by_union() -> None:
 def test_equal_timestamps_are_settled_by_replica_id() -> None:
     log = [
         create(1, ALICE, "Alice"),
-        event(5, Edit("subject", ALICE, name="From laptop"), replica="laptop"),
-        event(5, Edit("subject", ALICE, name="From phone"), replica="phone"),
+        event(5, Edit(Op.SUBJECT, ALICE, name="From laptop"), replica="laptop"),
+        event(5, Edit(Op.SUBJECT, ALICE, name="From phone"), replica="phone"),
     ]
     for order in itertools.permutations(log):
         assert fold(order).subjects[ALICE].name == "From phone"  # "phone" > "laptop"
@@ -72,13 +71,13 @@ def test_equal_timestamps_are_settled_by_replica_id() -> None:
 def test_a_rejection_lasts_until_the_user_assigns_that_face_again() -> None:
     log = [
         create(1, ALICE, "Alice"),
-        event(2, Edit("assign", ALICE, faces=("f1",))),
-        event(3, Edit("reject", ALICE, faces=("f1",))),
+        event(2, Edit(Op.ASSIGN, ALICE, faces=("f1",))),
+        event(3, Edit(Op.REJECT, ALICE, faces=("f1",))),
     ]
     labels = fold(log)
     assert labels.confirmed() == {}
     assert labels.rejected() == {"f1": {ALICE}}
-    labels = fold([*log, event(4, Edit("assign", ALICE, faces=("f1",)))])
+    labels = fold([*log, event(4, Edit(Op.ASSIGN, ALICE, faces=("f1",)))])
     assert labels.confirmed() == {"f1": ALICE}
     assert labels.rejected() == {}
 
@@ -88,8 +87,8 @@ def test_rejecting_another_subject_keeps_the_face_where_it_is() -> None:
         [
             create(1, ALICE, "Alice"),
             create(2, BOB, "Bob"),
-            event(3, Edit("assign", ALICE, faces=("f1",))),
-            event(4, Edit("reject", BOB, faces=("f1",))),
+            event(3, Edit(Op.ASSIGN, ALICE, faces=("f1",))),
+            event(4, Edit(Op.REJECT, BOB, faces=("f1",))),
         ]
     )
     assert labels.confirmed() == {"f1": ALICE}
@@ -100,10 +99,10 @@ def test_forget_wins_over_later_edits_from_a_device_that_missed_it() -> None:
     labels = fold(
         [
             create(1, ALICE, "Alice"),
-            event(2, Edit("assign", ALICE, faces=("f1",))),
-            event(3, Edit("forget", ALICE)),
-            event(4, Edit("assign", ALICE, faces=("f2",)), replica="laptop"),
-            event(5, Edit("subject", ALICE, name="Alice again"), replica="laptop"),
+            event(2, Edit(Op.ASSIGN, ALICE, faces=("f1",))),
+            event(3, Edit(Op.FORGET, ALICE)),
+            event(4, Edit(Op.ASSIGN, ALICE, faces=("f2",)), replica="laptop"),
+            event(5, Edit(Op.SUBJECT, ALICE, name="Alice again"), replica="laptop"),
         ]
     )
     assert labels.subjects == {}
@@ -116,10 +115,10 @@ def test_edits_to_a_merged_subject_land_on_the_one_it_was_merged_into() -> None:
         [
             create(1, ALICE, "Alice"),
             create(2, BOB, "Bob"),
-            event(3, Edit("assign", BOB, faces=("f1",))),
-            event(4, Edit("merge", BOB, into=ALICE)),
-            event(5, Edit("assign", BOB, faces=("f2",)), replica="laptop"),
-            event(6, Edit("reject", BOB, faces=("f3",)), replica="laptop"),
+            event(3, Edit(Op.ASSIGN, BOB, faces=("f1",))),
+            event(4, Edit(Op.MERGE, BOB, into=ALICE)),
+            event(5, Edit(Op.ASSIGN, BOB, faces=("f2",)), replica="laptop"),
+            event(6, Edit(Op.REJECT, BOB, faces=("f3",)), replica="laptop"),
         ]
     )
     assert list(labels.subjects) == [ALICE]
@@ -132,8 +131,8 @@ def test_crossed_merges_from_two_devices_do_not_form_a_cycle() -> None:
     log = [
         create(1, ALICE, "Alice"),
         create(2, BOB, "Bob"),
-        event(3, Edit("merge", ALICE, into=BOB), replica="phone"),
-        event(3, Edit("merge", BOB, into=ALICE), replica="laptop"),
+        event(3, Edit(Op.MERGE, ALICE, into=BOB), replica="phone"),
+        event(3, Edit(Op.MERGE, BOB, into=ALICE), replica="laptop"),
     ]
     labels = fold(log)
     # "laptop" sorts first, so Bob went into Alice; the phone's merge then joined Alice to herself
@@ -145,9 +144,9 @@ def test_a_second_subject_with_a_taken_name_joins_the_first() -> None:
     """What two devices that each created an "Alice" settle to, on both."""
     log = [
         create(1, ALICE, "Alice", replica="phone"),
-        event(2, Edit("assign", ALICE, faces=("f1",)), replica="phone"),
+        event(2, Edit(Op.ASSIGN, ALICE, faces=("f1",)), replica="phone"),
         create(3, CAROL, "alice", replica="laptop"),
-        event(4, Edit("assign", CAROL, faces=("f2",)), replica="laptop"),
+        event(4, Edit(Op.ASSIGN, CAROL, faces=("f2",)), replica="laptop"),
     ]
     labels = fold(log)
     assert [(s.id, s.name) for s in labels.subjects.values()] == [(ALICE, "Alice")]
@@ -156,11 +155,11 @@ def test_a_second_subject_with_a_taken_name_joins_the_first() -> None:
 
 
 def test_pets_are_subjects_of_their_own_kind() -> None:
-    labels = fold([create(1, CAROL, "Scooby", kind="pet")])
+    labels = fold([create(1, CAROL, "Scooby", kind=Kind.PET)])
     assert labels.subjects[CAROL].kind == "pet"
 
 
 def test_events_for_unknown_subjects_change_nothing() -> None:
-    labels = fold([event(1, Edit("assign", "nobody", faces=("f1",)))])
+    labels = fold([event(1, Edit(Op.ASSIGN, "nobody", faces=("f1",)))])
     assert labels.confirmed() == {}
     assert labels.subjects == {}
