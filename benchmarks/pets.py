@@ -247,7 +247,7 @@ def _print(r: dict[str, Any]) -> None:
     for kind, s in r["pairs"].items():
         a, d = s["automatic"], s["after_review"]
         print(
-            f"{kind}s, {s['pairs']} pairs of breeds: automatic precision "
+            f"{kind}, {s['pairs']} pairs of breeds: automatic precision "
             f"{a['precision']['mean']:.2%} (min {a['precision']['min']:.2%}) recall "
             f"{a['recall']['mean']:.2%}; after "
             f"{s['answers_mean']} answers precision {d['precision']['mean']:.2%} (min "
