@@ -26,6 +26,8 @@ from tests.conftest import TESTDATA, roost, roost_json
 from tests.scenery import MODELS, Seen
 from tests.tui.conftest import cursor_to, drive, subject_index, type_text
 
+pytestmark = pytest.mark.slow  # the library of tests/scenery.py takes minutes to index
+
 NOW = datetime(2025, 3, 10, 14, 30)
 PERSON = TESTDATA / "scenes" / "person.jpg"
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from node.models.store import ModelStore
 from node.search.run import Answer, parse, search
 from protocol.query import Query
 from tests.conftest import TESTDATA
 from tests.scenery import MODELS, Seen
+
+pytestmark = pytest.mark.slow  # the library of tests/scenery.py takes minutes to index
 
 NOW = datetime(2025, 3, 10, 14, 30)
 
