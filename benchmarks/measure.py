@@ -22,6 +22,7 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: float = 0.0  # the child's user + system time: steadier than wall on a busy CPU
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
@@ -37,7 +38,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:4]}... exited with {proc.returncode}")
-    return Measured(seconds, usage.ru_maxrss / 1024, out)
+    return Measured(seconds, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime)
 
 
 def photo_files(root: Path) -> list[Path]:

@@ -1,9 +1,10 @@
 """Unconfirmed faces matched to named subjects: assigned, suggested, or left alone.
 
 For each face the user has not confirmed, the candidate is the named person with the nearest
-confirmed face (never one the face was rejected for; never a pet), and its confidence is an
-estimate of the probability that the match is right, calibrated on lfw_dev
-(docs/ARCHITECTURE.md):
+confirmed face (never one the face was rejected for; never a pet: pets are matched in their own
+space, by the same function with `kind` pet and their own `Calibration`, in `node.pets.place`),
+and its confidence is an estimate of the probability that the match is right, calibrated on
+lfw_dev (docs/ARCHITECTURE.md):
 
 - If the face's cluster holds confirmed faces of that subject and of no other, and the face is
   within 0.60 of one of them, the confidence is 0.999: in the calibration every such face
