@@ -26,7 +26,9 @@ from tests.conftest import TESTDATA, roost, roost_json
 from tests.scenery import MODELS, Seen
 from tests.tui.conftest import cursor_to, drive, subject_index, type_text
 
-pytestmark = pytest.mark.slow  # the library of tests/scenery.py takes minutes to index
+# The library of tests/scenery.py takes minutes to index (more on a busy machine): the first
+# test pays for it in its set-up, which the default 600 s timeout would cut short.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 NOW = datetime(2025, 3, 10, 14, 30)
 PERSON = TESTDATA / "scenes" / "person.jpg"
@@ -102,6 +104,13 @@ def test_rejecting_and_undoing_for_pets(seen: Seen, home: Path) -> None:
     assert target not in {r.face for r in state(home).suggestions() if r.subject == snow}
     edits.undo(library, rejected.events)
     assert state(home).face(target) == before
+
+
+def test_a_pet_cluster_is_not_named_as_a_person(seen: Seen, home: Path) -> None:
+    cluster = next(r for r in state(home).subjects() if is_body(r.id) and r.name is None)
+    result = roost("name", cluster.id, "Scooby", home=home, check=False)
+    assert result.returncode == 2 and "--pet" in result.stderr
+    assert state(home).subject("Scooby") is None
 
 
 def test_a_pet_and_a_person_do_not_merge(seen: Seen, home: Path) -> None:

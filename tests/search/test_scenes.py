@@ -18,7 +18,9 @@ from protocol.query import Query
 from tests.conftest import TESTDATA
 from tests.scenery import MODELS, Seen
 
-pytestmark = pytest.mark.slow  # the library of tests/scenery.py takes minutes to index
+# The library of tests/scenery.py takes minutes to index (more on a busy machine): the first
+# test pays for it in its set-up, which the default 600 s timeout would cut short.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 NOW = datetime(2025, 3, 10, 14, 30)
 
