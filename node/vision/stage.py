@@ -129,6 +129,7 @@ def update_vision(library: Library, store: ModelStore, *, threads: int = 1) -> V
     )
     if todo:
         paths = library.paths_by_hash(todo)
+        faces = _face_boxes(library, todo)
         batch = _Batch()
         for digest, decoded, problem in _decode_ahead(todo, paths):
             if decoded is None:
@@ -136,8 +137,8 @@ def update_vision(library: Library, store: ModelStore, *, threads: int = 1) -> V
                 continue
             old = markers.get(digest, {})
             redo = {p: by for p, by in wanted.items() if old.get(p) != by}
-            faces = [tuple(f["box"]) for f in library.faces_of(digest, ["box"])]
-            batch.add(digest, _analyse(models, digest, decoded, redo, faces), old, redo)
+            rows = _analyse(models, digest, decoded, redo, faces.get(digest, []))
+            batch.add(digest, rows, old, redo)
             summary.analysed += 1
             if len(batch.markers) >= BATCH:
                 batch.commit(library)
@@ -145,6 +146,16 @@ def update_vision(library: Library, store: ModelStore, *, threads: int = 1) -> V
         batch.commit(library)
     summary.models_loaded = models.loaded()
     return summary
+
+
+def _face_boxes(library: Library, hashes: list[str]) -> dict[str, list[tuple[float, ...]]]:
+    """Media hash → its faces' boxes (original pixels), a few hundred photos per query."""
+    boxes: dict[str, list[tuple[float, ...]]] = {}
+    for predicate in in_clauses("media_hash", hashes):
+        query = library.faces.search().where(predicate).select(["media_hash", "box"])
+        for row in query.limit(None).to_arrow().to_pylist():
+            boxes.setdefault(row["media_hash"], []).append(tuple(row["box"]))
+    return boxes
 
 
 def _decode_ahead(

@@ -154,6 +154,12 @@ def test_the_whole_sentence(seen: Seen, home: Path) -> None:
     assert hit["people"] == ["Alice", "Scooby"]
 
 
+def test_a_person_whose_face_was_found_gets_no_figure(seen: Seen) -> None:
+    """Figures are for people without a face: the portraits of faces/id00 have none."""
+    for photo in sorted((seen.album.photos / "faces" / "id00").glob("*.jpg")):
+        assert bodies(seen.home, photo, "person") == [], photo.name
+
+
 def test_the_tui_pet_key_names_a_pet_cluster(seen: Seen, home: Path) -> None:
     cluster = next(r for r in state(home).subjects() if is_body(r.id) and r.name is None)
     index = subject_index(Home(home), cluster.id)
