@@ -15,6 +15,14 @@ from node.pets.clusters import pet_clusters_table, update_pet_clusters
 from node.places import places_table, update_places
 
 
+def forget_face_derivations(library: Library) -> None:
+    """Drop what was derived from face vectors (clusters, the people state): after a switch of
+    embedding space it would compare vectors of two models. Labels are kept: they name faces by
+    id, and the next `derive` places them in the new space."""
+    library.drop_table("clusters")
+    library.drop_table("people_state")
+
+
 def derive(library: Library) -> None:
     """Bring clusters, places and the people state up to date. The caller holds the lock."""
     clustered = update_clusters(library) + update_pet_clusters(library)

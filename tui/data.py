@@ -20,7 +20,7 @@ from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.files import holder
-from node.indexer import IndexOptions
+from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
 from node.people import edits

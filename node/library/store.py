@@ -1,17 +1,19 @@
 """LanceDB access for the index: the only module that knows table names and predicates.
 
-Crash safety rests on write order. A batch writes faces, then media, then files; each LanceDB
-write is one atomic commit, and every write is an upsert on the table's key. A kill between
-commits leaves faces or media rows that no file points at yet, which the next run simply
-writes again (same keys, same values) before pointing a file at them.
+Crash safety rests on write order. A batch writes what the stages made (faces, thumbnails),
+then media, then the stages' done markers, then files; each LanceDB write is one atomic commit,
+and every write is an upsert on the table's key. A kill between commits leaves rows that no
+marker or file claims yet, which the next run simply writes again (same keys, same values)
+before marking them done and pointing a file at them.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,22 @@ from typing import Any
 import pyarrow as pa
 
 from node.files import hold, write_atomic
-from node.library.schema import FILES, MEDIA, FileRecord, PhotoRecord, faces_schema
+from node.library.schema import (
+    FILES,
+    MEDIA,
+    STAGES,
+    THUMBNAILS,
+    FileRecord,
+    Marker,
+    PhotoRecord,
+    faces_schema,
+)
 from protocol.errors import RoostError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: no stage markers, no thumbnails; media held embedder and face_count
+READABLE_FORMATS = (1, 2)  # format 1 reads as is; `roost index` migrates it (node.library.migrate)
 _CHUNK = 500  # keys per IN (...) predicate
+LEGACY_FACES = "faces"  # the faces table of format 1 and of a library's first embedding space
 
 
 class LibraryError(RoostError):
@@ -48,12 +61,47 @@ def in_clauses(column: str, values: Sequence[str]) -> Iterator[str]:
         yield f"{column} IN ({', '.join(_quote(v) for v in values[start : start + _CHUNK])})"
 
 
+@dataclass(frozen=True)
+class Space:
+    """One embedding space: the embedder, its vector size and the faces table holding it."""
+
+    embedder: str
+    dim: int
+    faces: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"embedder": self.embedder, "dim": self.dim, "faces": self.faces}
+
+
+@dataclass(frozen=True)
+class Meta:
+    """`library.json`: the format, the embedding space searched now, and one being built."""
+
+    format: int
+    space: Space
+    next_space: Space | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> Meta:
+        raw = json.loads(path.read_text())
+        space = Space(raw["embedder"], int(raw["dim"]), raw.get("faces", LEGACY_FACES))
+        pending = raw.get("reembed")
+        next_space = Space(**pending) if pending else None
+        return cls(int(raw.get("format", 0)), space, next_space)
+
+    def write(self, path: Path) -> None:
+        body: dict[str, Any] = {"format": self.format, **self.space.to_json()}
+        if self.next_space is not None:
+            body["reembed"] = self.next_space.to_json()
+        write_atomic(path, json.dumps(body).encode(), mode=0o644)
+
+
 class Library:
     """The tables under `<home>/library`, plus `library.json` naming the embedding space."""
 
-    def __init__(self, root: Path, embedder: str, dim: int) -> None:
+    def __init__(self, root: Path, meta: Meta) -> None:
         self.root = root
-        self.embedder = embedder
+        self.meta = meta
         # Check for newer versions on every read: a long-lived reader (the TUI, a test) must
         # see what an index run or a label edit in another process has committed since.
         # Imported here, not at the top: lancedb takes seconds to import, and commands that
@@ -62,39 +110,59 @@ class Library:
         import lancedb
 
         self._db = lancedb.connect(str(root), read_consistency_interval=timedelta(0))
-        self.files = self._db.create_table("files", schema=FILES, exist_ok=True)
-        self.media = self._db.create_table("media", schema=MEDIA, exist_ok=True)
-        self.faces = self._db.create_table("faces", schema=faces_schema(dim), exist_ok=True)
+        self.files = self.table("files", FILES)
+        self.media = self.table("media", MEDIA)  # format 1's has two more columns
+        self.faces = self._faces_table(meta.space)
+
+    @property
+    def embedder(self) -> str:
+        return self.meta.space.embedder
+
+    @property
+    def format(self) -> int:
+        return self.meta.format
+
+    def _faces_table(self, space: Space) -> Any:
+        return self.table(space.faces, faces_schema(space.dim))
 
     @classmethod
     def open(cls, root: Path, *, embedder: str | None = None, dim: int | None = None) -> Library:
         """Open the library; create it for `embedder` if it does not exist.
 
         Vectors from two embedders must never share a table, so asking for another embedder
-        than the one the library was built with is refused.
+        than the one the library was built with is refused; `roost index --reembed` switches.
         """
         meta_file = root / "library.json"
         if meta_file.exists():
-            meta = json.loads(meta_file.read_text())
-            if meta.get("format") != FORMAT_VERSION:
+            meta = Meta.read(meta_file)
+            if meta.format not in READABLE_FORMATS:
                 raise LibraryMismatch(
-                    f"{root} has library format {meta.get('format')}; this Roost reads "
-                    f"format {FORMAT_VERSION}"
+                    f"{root} has library format {meta.format}; this Roost reads formats "
+                    f"{', '.join(map(str, READABLE_FORMATS))}"
                 )
-            if embedder is not None and meta["embedder"] != embedder:
+            if embedder is not None and embedder not in (
+                meta.space.embedder,
+                meta.next_space.embedder if meta.next_space else None,
+            ):
                 raise LibraryMismatch(
-                    f"this library's faces were embedded with {meta['embedder']}; mixing "
-                    f"{embedder} vectors into it is not possible. Index into a new --home to "
-                    "switch models."
+                    f"this library's faces were embedded with {meta.space.embedder}; mixing "
+                    f"{embedder} vectors into it is not possible. Re-embed every face with "
+                    f"`roost index PATH --reembed --embedder {embedder}`."
                 )
-            return cls(root, meta["embedder"], int(meta["dim"]))
+            return cls(root, meta)
         if embedder is None or dim is None:
             raise LibraryMismatch(f"no library at {root}; run `roost index PATH` first")
         root.mkdir(parents=True, exist_ok=True)
-        library = cls(root, embedder, dim)
-        meta = {"format": FORMAT_VERSION, "embedder": embedder, "dim": dim}
-        write_atomic(meta_file, json.dumps(meta).encode(), mode=0o644)  # last: the tables exist
+        meta = Meta(FORMAT_VERSION, Space(embedder, dim, LEGACY_FACES))
+        library = cls(root, meta)
+        meta.write(meta_file)  # written last: its presence means the tables exist
         return library
+
+    def set_meta(self, meta: Meta) -> None:
+        """Replace `library.json` (one atomic rename) and reopen the faces table it names."""
+        meta.write(self.root / "library.json")
+        self.meta = meta
+        self.faces = self._faces_table(meta.space)
 
     def table(self, name: str, schema: pa.Schema) -> Any:
         """Another table in this library's database, created empty on first use.
@@ -107,16 +175,68 @@ class Library:
         except ValueError:
             return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def drop_table(self, name: str) -> None:
+        """Remove a table if it exists (derived data rebuilt from scratch, a finished space)."""
+        if name in self._db.list_tables().tables:
+            self._db.drop_table(name)
+
+    def drop_stray_faces_tables(self) -> None:
+        """Drop faces tables `library.json` no longer names (a space a kill left behind)."""
+        named = {s.faces for s in (self.meta.space, self.meta.next_space) if s is not None}
+        for name in self._db.list_tables().tables:
+            if (name == LEGACY_FACES or name.startswith("faces-")) and name not in named:
+                self._db.drop_table(name)
+
+    def faces_table_named(self, name: str) -> Any | None:
+        """A faces table by name, if it exists (an earlier space's, during a re-embed)."""
+        if name == self.meta.space.faces:
+            return self.faces
+        return self._db.open_table(name) if name in self._db.list_tables().tables else None
+
+    def faces_of_space(self, space: Space) -> Any:
+        """The faces table of `space` (the current one, or one being re-embedded into)."""
+        return self.faces if space == self.meta.space else self._faces_table(space)
+
+    @property
+    def stages(self) -> Any:
+        """Done markers: (stage, content hash) → the stage's version when it ran."""
+        return self.table("stages", STAGES)
+
+    @property
+    def thumbnail_table(self) -> Any:
+        return self.table("thumbnails", THUMBNAILS)
+
     # -- reading -----------------------------------------------------------------------------
 
     def known_files(self) -> dict[str, FileRecord]:
         rows = self.files.search().select(["path", "hash", "size", "mtime_ns"]).limit(None)
         return {r["path"]: FileRecord(**r) for r in rows.to_arrow().to_pylist()}
 
-    def processed_hashes(self) -> set[str]:
-        """Content fully processed with this library's embedder."""
+    def media_hashes(self) -> set[str]:
+        """Content that was decoded and whose metadata is recorded."""
         rows = self.media.search().select(["hash"]).limit(None).to_arrow()
         return set(rows.column("hash").to_pylist())
+
+    def markers(self) -> dict[str, dict[str, str]]:
+        """Stage → {content hash: version of the stage that last completed on it}."""
+        rows = self.stages.search().select(["stage", "hash", "version"]).limit(None).to_arrow()
+        done: dict[str, dict[str, str]] = {}
+        for stage, digest, version in zip(
+            rows["stage"].to_pylist(),
+            rows["hash"].to_pylist(),
+            rows["version"].to_pylist(),
+            strict=True,
+        ):
+            done.setdefault(stage, {})[digest] = version
+        return done
+
+    def thumbnails(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Content hash → the photo's small JPEG, for those of `hashes` that have one."""
+        found: dict[str, bytes] = {}
+        for predicate in in_clauses("hash", sorted(set(hashes))):
+            for row in self._where(self.thumbnail_table, predicate, ["hash", "jpeg"]):
+                found[row["hash"]] = row["jpeg"]
+        return found
 
     def photo(self, media_hash: str) -> dict[str, Any] | None:
         rows = self._where(self.media, f"hash = {_quote(media_hash)}")
@@ -161,6 +281,15 @@ class Library:
                     found[row["id"]] = row
         return found
 
+    def rows_of(
+        self, table: Any, column: str, hashes: Iterable[str], columns: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of `table` whose `column` is one of `hashes` (what earlier stages wrote)."""
+        rows: list[dict[str, Any]] = []
+        for predicate in in_clauses(column, sorted(set(hashes))):
+            rows += self._where(table, predicate, columns)
+        return rows
+
     @staticmethod
     def _where(
         table: Any, predicate: str, columns: list[str] | None = None
@@ -173,16 +302,18 @@ class Library:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, photos: Sequence[PhotoRecord], files: Sequence[FileRecord]) -> None:
-        """Commit one batch in crash-safe order: faces, media, then the files that point at them."""
-        face_rows = [row for p in photos for row in p.face_rows()]
-        if face_rows:
-            self.upsert(self.faces, "id", pa.Table.from_pylist(face_rows, self.faces.schema))
-        if photos:
-            media = pa.Table.from_pylist([p.media_row() for p in photos], MEDIA)
+    def write(self, batch: Batch) -> None:
+        """Commit one batch in crash-safe order (see `Batch`)."""
+        for made in batch.stage_rows:
+            made.write()
+        if batch.photos:
+            media = pa.Table.from_pylist([p.media_row() for p in batch.photos], MEDIA)
             self.upsert(self.media, "hash", media)
-        if files:
-            rows = [vars(f) for f in files]
+        if batch.markers:
+            done = pa.Table.from_pylist([m.row() for m in batch.markers], STAGES)
+            self.upsert(self.stages, "id", done)
+        if batch.files:
+            rows = [vars(f) for f in batch.files]
             self.upsert(self.files, "path", pa.Table.from_pylist(rows, FILES))
 
     @staticmethod
@@ -199,22 +330,81 @@ class Library:
         for predicate in in_clauses("path", sorted(paths)):
             self.files.delete(predicate)
 
-    def drop_orphans(self) -> int:
-        """Remove media (and their faces) that no file points at any more."""
+    def content_tables(self) -> dict[str, str]:
+        """Every table holding rows per content: name → its content-hash column."""
+        tables = {"stages": "hash", "thumbnails": "hash", self.meta.space.faces: "media_hash"}
+        if self.meta.next_space is not None:
+            tables[self.meta.next_space.faces] = "media_hash"
+        return tables
+
+    def drop_orphans(self, also: Mapping[str, str] | None = None) -> int:
+        """Remove content no file points at any more, from media and every per-content table.
+
+        Media goes last, so a kill part-way leaves the content to be found orphaned again.
+        """
         linked = set(
             self.files.search().select(["hash"]).limit(None).to_arrow()["hash"].to_pylist()
         )
-        orphans = sorted(self.processed_hashes() - linked)
-        for predicate in in_clauses("media_hash", orphans):
-            self.faces.delete(predicate)
+        orphans = sorted(self.media_hashes() - linked)
+        if not orphans:
+            return 0
+        present = set(self._db.list_tables().tables)
+        for name, column in {**self.content_tables(), **(also or {})}.items():
+            if name in present:
+                table = self._db.open_table(name)
+                for predicate in in_clauses(column, orphans):
+                    table.delete(predicate)
         for predicate in in_clauses("hash", orphans):
             self.media.delete(predicate)
         return len(orphans)
 
     def compact(self) -> None:
         """Merge the many small fragments an incremental run leaves into fewer files."""
-        for table in (self.files, self.media, self.faces):
-            table.optimize()
+        present = set(self._db.list_tables().tables)
+        for name in ["files", "media", *self.content_tables()]:
+            if name in present:
+                self._db.open_table(name).optimize()
+
+
+@dataclass
+class StageRows:
+    """Rows a stage wrote for some photos: upserted by `key`; with `replace`, rows of those
+    photos (by `hash_column`) that this write does not hold are deleted after the upsert, so a
+    re-run that finds less leaves nothing stale behind."""
+
+    table: Any
+    key: str
+    rows: pa.Table
+    hash_column: str
+    replace: Sequence[str] = ()
+
+    def write(self) -> None:
+        if self.rows.num_rows:
+            Library.upsert(self.table, self.key, self.rows)
+        if not self.replace:
+            return
+        keep = set(self.rows.column(self.key).to_pylist())
+        for predicate in in_clauses(self.hash_column, sorted(set(self.replace))):
+            stale = self.table.search().where(predicate).select([self.key]).limit(None)
+            gone = [k for k in stale.to_arrow().column(self.key).to_pylist() if k not in keep]
+            for clause in in_clauses(self.key, gone):
+                self.table.delete(clause)
+
+
+@dataclass
+class Batch:
+    """One commit's worth of work, written in crash-safe order: what the stages made, then the
+    media rows of new content, then the stages' done markers, then the files that point at the
+    content. A kill between two of these writes leaves rows that no marker or file claims yet,
+    which the next run writes again with the same keys and values."""
+
+    stage_rows: list[StageRows] = field(default_factory=list)
+    photos: list[PhotoRecord] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.photos) + len(self.markers) + len(self.files)
 
 
 def write_lock(lock_file: Path) -> AbstractContextManager[None]:

@@ -158,7 +158,7 @@ class _Matcher:
                 f", so {'it was' if len(scenes.uncovered) == 1 else 'they were'} ignored{how}"
             )
         if scenes.matches:
-            photos = len(self.library.processed_hashes())
+            photos = len(self.library.media_hashes())
             if self.analysed < photos:
                 notes.append(
                     f"only {self.analysed} of {photos} photos have been analysed for objects and "

@@ -48,7 +48,7 @@ PART_VERSION = 1
 @dataclass
 class VisionSummary:
     analysed: int = 0
-    notes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # part → why it did not run
     failed: list[Problem] = field(default_factory=list)
     models_loaded: list[str] = field(default_factory=list)
 
@@ -93,18 +93,20 @@ class VisionModels:
             made["clip"] = self.clip.id
         return made
 
-    def notes(self) -> list[str]:
-        """What is skipped for want of a model (CLIP is optional and never noted)."""
-        missing = []
-        for spec, what in (
-            (COCO_SSD, "animals, objects and pets"),
-            (IMAGENET_MOBILENET, "scene labels and pets"),
+    def skipped(self) -> dict[str, str]:
+        """Part → why it is skipped, for want of a model (CLIP is optional and never noted)."""
+        missing = {}
+        for part, specs in (
+            ("objects", (COCO_SSD,)),
+            ("labels", (IMAGENET_MOBILENET,)),
+            ("bodies", (COCO_SSD, IMAGENET_MOBILENET)),
         ):
-            if not self.store.present(spec):
-                missing.append(
-                    f"{what} skipped: model {spec.name} is not installed "
-                    f"(`roost models fetch {spec.name}`)"
-                )
+            for spec in specs:
+                if not self.store.present(spec):
+                    missing[f"vision:{part}"] = (
+                        f"model {spec.name} is not installed (`roost models fetch {spec.name}`)"
+                    )
+                    break
         return missing
 
     def loaded(self) -> list[str]:
@@ -119,9 +121,9 @@ def _by(spec: ModelSpec) -> str:
 def update_vision(library: Library, store: ModelStore, *, threads: int = 1) -> VisionSummary:
     """Run every installed part over the photos that lack its rows. The caller holds the lock."""
     models = VisionModels(store, threads)
-    summary = VisionSummary(notes=models.notes())
+    summary = VisionSummary(skipped=models.skipped())
     markers = tables.read_markers(library)
-    present = library.processed_hashes()
+    present = library.media_hashes()
     _drop(library, sorted(set(markers) - present))
     wanted = models.parts()
     todo = sorted(

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from facenet_pytorch import InceptionResnetV1
 
 from node.faces.detect import Detection
-from node.faces.embed import FACENET_URL, FacenetEmbedder, facenet_weights_path
+from node.faces.embed import FACENET_URL, FacenetEmbedder, facenet_weights_path, inception_resnet_v1
 from node.faces.models import ModelMissing
 from node.media.decode import decode
 from tests.conftest import TESTDATA, roost
@@ -46,7 +45,7 @@ def test_facenet_refuses_unreadable_and_mismatched_weights(torch_home: Path) -> 
 def test_facenet_loads_a_checkpoint_through_the_real_path(torch_home: Path) -> None:
     """A checkpoint written here (VGGFace2's is not shippable) goes through the real loader,
     classifier head included, and its weights are the ones used."""
-    source = InceptionResnetV1(pretrained=None, classify=False).eval()
+    source = inception_resnet_v1().eval()
     state = source.state_dict()
     state["logits.weight"] = torch.zeros(8631, 512)
     state["logits.bias"] = torch.zeros(8631)

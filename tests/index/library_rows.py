@@ -8,7 +8,7 @@ from typing import Any
 import lancedb
 import numpy as np
 
-KEYS = {"files": "path", "media": "hash", "faces": "id"}
+KEYS = {"files": "path", "media": "hash", "faces": "id", "stages": "id", "thumbnails": "hash"}
 
 
 def table_rows(home: Path, table: str) -> list[dict[str, Any]]:

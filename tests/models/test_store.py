@@ -99,7 +99,8 @@ def test_a_missing_model_skips_its_stage_with_a_note(tmp_path: Path) -> None:
     shutil.copyfile(TESTDATA / "scenes" / "dog.jpg", photos / "dog.jpg")
     home = tmp_path / "home"
     summary = roost_json("index", photos, home=home)
-    assert any("coco-ssd-mobilenet-v2 is not installed" in note for note in summary["notes"])
+    skipped = summary["stages_skipped"]
+    assert "coco-ssd-mobilenet-v2 is not installed" in skipped["vision:objects"]
     assert "coco-ssd-mobilenet-v2" not in summary["models_loaded"]
     answer = roost_json("search", "dog", home=home)
     assert answer["hits"] == [] and "cannot be searched" in answer["notes"][0]

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from node.search import QueryError, parse_query
+from protocol.errors import RoostError
 from protocol.query import DateRange, Query
 
 NOW = datetime(2025, 3, 10, 14, 30)  # a Monday
@@ -281,5 +282,6 @@ def test_bad_queries_are_refused_with_a_reason(text: str, message: str) -> None:
         parse(text)
 
 
-def test_query_errors_are_value_errors() -> None:
-    assert issubclass(QueryError, ValueError)
+def test_query_errors_are_roost_errors() -> None:
+    """The CLI reports them through the one error table, not as a bug's traceback."""
+    assert issubclass(QueryError, RoostError) and not issubclass(QueryError, ValueError)

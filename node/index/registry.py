@@ -1,0 +1,51 @@
+"""Every indexing stage Roost knows, in dependency order.
+
+A new stage is one module with a `Stage` subclass and one line here; the run gives it the
+photos it has not done at its current version, so adding it to an existing library runs only it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from node.index.faces import FaceStage
+from node.index.stage import Stage
+from node.index.thumbnails import ThumbnailStage
+from node.library.store import Library, LibraryError, Space
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a stage may be built with: the library, the embedding space faces go to, and the
+    model settings of this run."""
+
+    library: Library
+    space: Space
+    detect_side: int
+    model_threads: int
+
+
+Factory = Callable[[Context], Stage]
+
+REGISTRY: dict[str, Factory] = {
+    FaceStage.name: lambda c: FaceStage(
+        c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
+    ),
+    ThumbnailStage.name: lambda c: ThumbnailStage(),
+}
+
+
+def build(context: Context, only: Sequence[str] = ()) -> list[Stage]:
+    """The stages of a run, in registry order; `only` restricts it to the named ones."""
+    unknown = sorted(set(only) - REGISTRY.keys())
+    if unknown:
+        raise LibraryError(f"unknown stage {', '.join(unknown)}; stages: {', '.join(REGISTRY)}")
+    stages = [make(context) for name, make in REGISTRY.items() if not only or name in only]
+    seen: set[str] = set()
+    for stage in stages:
+        missing = [s for s in stage.after if s in REGISTRY and s not in seen]
+        if missing:
+            raise AssertionError(f"stage {stage.name} is registered before {missing}")
+        seen.add(stage.name)
+    return stages
