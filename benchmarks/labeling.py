@@ -13,6 +13,10 @@ Indexes `--data` (`<identity>/<photo>`) with `roost index`, which also clusters 
 3. Strangers: with 3 labels for only every other identity, how many faces of the unnamed half
    Roost assigns to someone anyway (each one is an error).
 
+Steps 2 and 3 run twice: with the distance rules (`rules`), and with the personal model
+(`model`) trained on this device's labels alone after the user names faces, and again after the
+review (`node.model.local.train_here`, a round of one).
+
 The identity of a photo is its largest face; the other faces in it (bystanders) have no known
 identity and are only counted. Prints one JSON object on its last line.
 
@@ -31,11 +35,13 @@ from typing import Any
 
 from benchmarks.measure import identity_folder_args, index_with_roost, largest_faces
 from node.library.store import Library
+from node.model.local import train_here
 from node.people import edits
 from node.people.clusters import read_clusters
 from node.people.state import read_state
 
 MAX_REVIEW_ROUNDS = 20
+SCORERS = ("rules", "model")
 
 
 def main() -> int:
@@ -47,14 +53,17 @@ def main() -> int:
         result: dict[str, Any] = {"data": str(data), "identities": len(set(truth.values()))}
         result["faces"] = len(truth)
         result["clusters"] = cluster_quality(Library.open(home / "library"), truth)
-        for labels in (1, 3):
-            library = _fresh_copy(home, Path(scratch) / f"labels-{labels}")
-            result[f"labels_{labels}"] = simulate(
-                library, truth, labels, sorted(set(truth.values()))
-            )
-        library = _fresh_copy(home, Path(scratch) / "strangers")
-        named = sorted(set(truth.values()))[::2]
-        result["strangers"] = strangers(library, truth, named)
+        for scorer in SCORERS:
+            part: dict[str, Any] = {}
+            for labels in (1, 3):
+                library = _fresh_copy(home, Path(scratch) / f"{scorer}-labels-{labels}")
+                part[f"labels_{labels}"] = simulate(
+                    library, truth, labels, sorted(set(truth.values())), scorer == "model"
+                )
+            library = _fresh_copy(home, Path(scratch) / f"{scorer}-strangers")
+            named = sorted(set(truth.values()))[::2]
+            part["strangers"] = strangers(library, truth, named, scorer == "model")
+            result[scorer] = part
     _print_summary(result)
     print(json.dumps(result))
     return 0
@@ -94,6 +103,7 @@ def _fresh_copy(home: Path, to: Path) -> Library:
     """The indexed library without any labels: label experiments must not see each other."""
     shutil.copytree(home / "library", to / "library")
     shutil.rmtree(to / "library" / "label_events.lance", ignore_errors=True)
+    shutil.rmtree(to / "library" / "model", ignore_errors=True)
     return Library.open(to / "library")
 
 
@@ -107,11 +117,13 @@ def _examples(truth: dict[str, str], identities: list[str], n: int) -> list[tupl
 
 
 def simulate(
-    library: Library, truth: dict[str, str], n: int, identities: list[str]
+    library: Library, truth: dict[str, str], n: int, identities: list[str], model: bool
 ) -> dict[str, Any]:
     examples = _examples(truth, identities, n)
     for face, identity in examples:
         edits.name(library, face, identity)
+    if model:
+        train_here(library, "benchmark")
     named = {face for face, _ in examples}
     automatic = _score(library, truth, named)
     confirms = rejects = 0
@@ -138,6 +150,8 @@ def simulate(
         if right:
             edits.confirm(library, right)
             confirms += len(right)
+    if model:
+        train_here(library, "benchmark")
     reviewed = _score(library, truth, named)
     return {
         "automatic": automatic,
@@ -163,9 +177,13 @@ def _score(library: Library, truth: dict[str, str], named: set[str]) -> dict[str
     }
 
 
-def strangers(library: Library, truth: dict[str, str], named: list[str]) -> dict[str, Any]:
+def strangers(
+    library: Library, truth: dict[str, str], named: list[str], model: bool
+) -> dict[str, Any]:
     for face, identity in _examples(truth, named, 3):
         edits.name(library, face, identity)
+    if model:
+        train_here(library, "benchmark")
     state = read_state(library)
     assigned = {r.face for r in state.assigned()}
     suggested = {r.face for r in state.suggestions()}
@@ -185,18 +203,22 @@ def _print_summary(r: dict[str, Any]) -> None:
         f"{c['clusters']} clusters, purity {c['purity']:.2%}, completeness "
         f"{c['completeness']:.2%}, {c['impure_clusters']} impure"
     )
-    for n in (1, 3):
-        auto, done = r[f"labels_{n}"]["automatic"], r[f"labels_{n}"]["after_review"]
+    for scorer in SCORERS:
+        for n in (1, 3):
+            auto, done = (
+                r[scorer][f"labels_{n}"]["automatic"],
+                r[scorer][f"labels_{n}"]["after_review"],
+            )
+            print(
+                f"{scorer}: {n} label(s) per person: automatic precision {auto['precision']:.2%} "
+                f"recall {auto['recall']:.2%}; after {done['confirmed'] + done['rejected']} "
+                f"answers precision {done['precision']:.2%} recall {done['recall']:.2%}"
+            )
+        s = r[scorer]["strangers"]
         print(
-            f"{n} label(s) per person: automatic precision {auto['precision']:.2%} recall "
-            f"{auto['recall']:.2%}; after {done['confirmed'] + done['rejected']} answers "
-            f"precision {done['precision']:.2%} recall {done['recall']:.2%}"
+            f"{scorer}: strangers: {s['wrongly_assigned']} of {s['faces_of_unnamed']} faces of "
+            f"unnamed people assigned to someone, {s['suggested']} suggested"
         )
-    s = r["strangers"]
-    print(
-        f"strangers: {s['wrongly_assigned']} of {s['faces_of_unnamed']} faces of unnamed "
-        f"people assigned to someone, {s['suggested']} suggested"
-    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     stdout: str
-    cpu_seconds: float = 0.0  # the child's user + system time: steadier than wall on a busy CPU
+    cpu_seconds: float = 0.0  # the child's own user + system time: less sensitive to load
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:

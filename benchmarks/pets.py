@@ -3,10 +3,9 @@ measure what Roost assigns to them, before and after a user answers its suggesti
 
 Indexes `--data` (`[<species>/]<breed>/<photo>`, e.g. ../shared/testdata/pets) and any `--extra`
 folders (say faces/, which must gain no pet) with `roost index` and the vision models
-(`--models`, default $ROOST_MODELS), first without the models and then with them, which runs
-only the vision stage: its added cost per photo, against the rest of indexing (the baseline).
-The pet of a breed photo is its most confident dog or cat
-body; other bodies are bystanders without truth. Then:
+(`--models`, default $ROOST_MODELS); what the vision stages cost is measured by
+`benchmarks.index_throughput`. The pet of a breed photo is its most confident dog or cat body;
+other bodies are bystanders without truth. Then:
 
 1. Clusters: purity and completeness of the pet clusters over the breed photos.
 2. For every pair of breeds of one species (the hard case: a second named pet of the same kind
@@ -37,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import REPO, photo_files, run_measured
+from benchmarks.measure import REPO, photo_files
 from node.library.store import Library
 from node.models.store import MODELS_ENV
 from node.people import edits
@@ -54,21 +53,20 @@ def main() -> int:
     parser.add_argument("--extra", type=Path, action="append", default=[], help="more photos")
     parser.add_argument("--models", type=Path, help=f"the vision models (default ${MODELS_ENV})")
     parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
-    parser.add_argument("--cost-only", action="store_true", help="index and measure cost only")
     args = parser.parse_args()
     if args.models:
         os.environ[MODELS_ENV] = str(args.models.resolve())
     data = args.data.resolve()
     with tempfile.TemporaryDirectory(prefix="roost-pets-") as scratch:
         home = args.home or Path(scratch) / "home"
-        library, cost = _index([data, *args.extra], home, Path(scratch))
+        library = _index([data, *args.extra], home)
         truth, species = pet_truth(library, data)
-        result: dict[str, Any] = {"data": str(data), "pets": len(truth), "cost": cost}
+        result: dict[str, Any] = {"data": str(data), "pets": len(truth)}
         result["breeds"] = dict(sorted(Counter(truth.values()).items()))
         result["clusters"] = cluster_quality(library, truth)
         result["extra_bodies"] = _extra_bodies(library, args.extra)
         pairs: dict[str, list[dict[str, Any]]] = {}
-        for kind in [] if args.cost_only else sorted(set(species.values())):
+        for kind in sorted(set(species.values())):
             breeds = sorted(b for b, s in species.items() if s == kind)
             for a, b in itertools.combinations(breeds, 2):
                 fresh = _fresh_copy(home, Path(scratch) / f"{a}-{b}")
@@ -79,25 +77,11 @@ def main() -> int:
     return 0
 
 
-def _index(folders: list[Path], home: Path, scratch: Path) -> tuple[Library, dict[str, Any]]:
-    """Index twice: without the vision models (the faces, dates and places every index has),
-    then with them, which runs only the vision stage over the same photos: its added cost."""
+def _index(folders: list[Path], home: Path) -> Library:
     cmd = [sys.executable, "-m", "node.cli", "--home", str(home), "index"]
     cmd += [str(folder.resolve()) for folder in folders]
-    photos = sum(len(photo_files(folder.resolve())) for folder in folders)
-    cost: dict[str, Any] = {"photos": photos}
-    if not (home / "library").exists():
-        without = {**os.environ, MODELS_ENV: str(scratch / "no-models")}
-        base = run_measured(cmd, env=without)
-        vision = run_measured(cmd)
-        for key, run in (("index_without_vision", base), ("vision_stage", vision)):
-            cost[f"{key}_ms_per_photo"] = round(run.seconds * 1000 / photos, 1)
-            cost[f"{key}_cpu_ms_per_photo"] = round(run.cpu_seconds * 1000 / photos, 1)
-        cost["vision_to_index_ratio"] = round(vision.seconds / base.seconds, 3)
-        cost["vision_to_index_cpu_ratio"] = round(vision.cpu_seconds / base.cpu_seconds, 3)
-    else:
-        subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
-    return Library.open(home / "library"), cost
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return Library.open(home / "library")
 
 
 def pet_truth(library: Library, data: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -234,15 +218,6 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _print(r: dict[str, Any]) -> None:
-    cost = r["cost"]
-    if "vision_stage_ms_per_photo" in cost:
-        print(
-            f"{cost['photos']} photos: index without the vision stage "
-            f"{cost['index_without_vision_ms_per_photo']} ms a photo; the vision stage alone "
-            f"{cost['vision_stage_ms_per_photo']} ms a photo ({cost['vision_to_index_ratio']}×); "
-            f"CPU time {cost['index_without_vision_cpu_ms_per_photo']} and "
-            f"{cost['vision_stage_cpu_ms_per_photo']} ms a photo"
-        )
     c = r["clusters"]
     print(
         f"{r['data']}: {r['pets']} pets of {len(r['breeds'])} breeds → {c['clusters']} clusters, "

@@ -18,21 +18,32 @@ import resource
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from node.family import FamilyError
+from node.family import identity as identity_files
 from node.family.invites import InviteBook
+from node.family.keys import PLAIN_WARNING, Protection
 from node.files import hold, holder, write_atomic
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
+from node.peer.connections import ConnectionCap
 from node.peer.device import Device
 from node.peer.dialer import Dialer
 from node.peer.discovery import Discovery, announcement
+from node.peer.hello import Greeter
 from node.peer.labels import LabelsService
+from node.peer.local import LocalService
+from node.peer.originals import OriginalsService
 from node.peer.pairing import PairingService
+from node.peer.renewal import AdminService, Renewer
+from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
+from node.people.state import read_state
 from node.settings import Home
+from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
 
@@ -44,6 +55,8 @@ class NodeOptions:
     discovery: bool
     peers: tuple[str, ...]
     hello_interval: float
+    coordinator: str | None = None  # the family coordinator's relay, if not found by itself
+    two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
 
 
 @dataclass(frozen=True)
@@ -59,17 +72,25 @@ class NodeState:
 def run(home: Home, options: NodeOptions) -> int:
     home.ensure()
     with _exclusive(home.node_lock):
-        _log_to(home.node_log)
+        log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        with contextlib.ExitStack() as cleanup:
-            _start(home, options, cleanup)
-            log.info("node running; stop with SIGTERM or Ctrl-C")
-            while not stop.wait(0.5):
-                pass
-            log.info("stopping")
+        while not stop.is_set():
+            with contextlib.ExitStack() as cleanup:
+                started = identity_files.stamp(home.identity)
+                options = _start(home, options, cleanup)
+                log.info("node running; stop with SIGTERM or Ctrl-C")
+                while not stop.wait(0.5):
+                    if identity_files.stamp(home.identity) != started:
+                        log.info(
+                            "this device's identity changed (a renewed certificate, a restored "
+                            "CA key): restarting the listeners with it"
+                        )
+                        break
+                else:
+                    log.info("stopping")
         # Stopped cleanly. Python restores default handlers as it exits, and a repeated signal
         # arriving then would kill the process; ignoring them keeps the exit status 0.
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -89,9 +110,12 @@ def running_node(home: Home) -> NodeState | None:
     return NodeState(state["pid"], tuple(state["hosts"]), state["port"], state["pairing_port"])
 
 
-def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> None:
+def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
+    """Start everything; the options to start again with, on the ports now bound."""
     device = Device.load(home)
     identity, revocations, directory = device.identity, device.revocations, device.directory
+    if identity.protection is Protection.PLAIN:
+        log.warning(PLAIN_WARNING)
     try:
         host = parse(options.listen)[0]
         pair_listen = options.pair_listen or join(host, _pairing_port_for(options.listen))
@@ -100,7 +124,13 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     except ValueError as exc:
         raise FamilyError(str(exc)) from exc
     syncer = Syncer(device)
-    services = (LabelsService(device, absorbed=syncer.absorbed),)
+    services = (
+        LabelsService(device, absorbed=syncer.absorbed),
+        SearchService(device),
+        OriginalsService(device),
+        LocalService(device),
+        AdminService(identity),
+    )
     peer_server, greeter = serve_peers(options.listen, identity, revocations, directory, services)
     cleanup.callback(lambda: peer_server.stop(GRACE_SECONDS).wait())
     port = greeter.listen_port
@@ -112,6 +142,9 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
         pairing_server, pairing_port = serve_pairing(pair_listen, identity, service)
         cleanup.callback(lambda: pairing_server.stop(GRACE_SECONDS).wait())
         log.info("serving pairing on %s", join(parse(pair_listen)[0], pairing_port))
+    cap = ConnectionCap(p for p in (port, pairing_port) if p is not None)
+    cap.start()
+    cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
     client = device.client()
     dialer = Dialer(
@@ -134,9 +167,65 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(dialer.stop)
     syncer.start()
     cleanup.callback(syncer.stop)
+    renewer = Renewer(identity, client, directory, revocations)
+    _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
+    threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
+    _federate(home, options, device, greeter, cleanup)
     state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
     write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
+    bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
+    return replace(options, listen=join(host, port), pair_listen=bound_pairing)
+
+
+def _every(
+    seconds: float, job: Callable[[], object], name: str, cleanup: contextlib.ExitStack
+) -> None:
+    """Run `job` every `seconds` in a thread until `cleanup` closes; failures are logged."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(seconds):
+            try:
+                job()
+            except Exception:  # the node must outlive any one failed attempt
+                log.exception("%s failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    cleanup.callback(thread.join)
+    cleanup.callback(stopped.set)
+
+
+def _open_library(device: Device) -> None:
+    """Open the index now, in the background: the database library takes seconds to import,
+    and the first family search should not wait for it."""
+    if device.home.library.exists():
+        try:
+            read_state(device.library)
+        except RoostError as exc:
+            log.warning("the library cannot be opened: %s", exc)
+
+
+def _federate(
+    home: Home,
+    options: NodeOptions,
+    device: Device,
+    greeter: Greeter,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Take part in the family's rounds: a supervised SuperNode once a coordinator is found,
+    and, if one runs on this device, say so in greetings."""
+    from node.model.finder import CoordinatorFinder, advertised
+    from node.model.supernode import SuperNodeSupervisor
+
+    greeter.extra_capabilities = lambda: advertised(home.root)
+    finder = CoordinatorFinder(home.root, greeter, device.directory, options.coordinator)
+    supervisor = SuperNodeSupervisor(
+        home, device.identity, device.revocations, finder, options.two_device_consent
+    )
+    supervisor.start()
+    cleanup.callback(supervisor.stop)
 
 
 def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
@@ -147,7 +236,7 @@ def _exclusive(lock_path: Path) -> contextlib.AbstractContextManager[None]:
     )
 
 
-def _log_to(path: Path) -> None:
+def log_to(path: Path) -> None:
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -32,9 +32,12 @@ CURVE_NAME = "secp256r1"
 # The display name travels in the subject as a pseudonym: a nickname the device chose.
 DEVICE_NAME_OID = NameOID.PSEUDONYM
 MAX_NAME_CHARS = 64
-# No renewal protocol exists yet, so certificates are long-lived; removal is by revocation.
 CA_LIFETIME = datetime.timedelta(days=365 * 30)
-DEVICE_LIFETIME = datetime.timedelta(days=365 * 25)
+# Device certificates are renewed by an admin while online (`renew_device_certificate`), from
+# RENEW_WITHIN before they expire; so even a revoked device whose list never reached some
+# member stops being accepted by it within a year.
+DEVICE_LIFETIME = datetime.timedelta(days=365)
+RENEW_WITHIN = datetime.timedelta(days=120)
 # The pairing listener's certificate is made afresh at each node start; it names only the key.
 PAIRING_CERT_LIFETIME = datetime.timedelta(days=365 * 10)
 # Certificates start a little in the past so a peer whose clock lags still accepts them.
@@ -72,12 +75,12 @@ def key_id(public_key: ec.EllipticCurvePublicKey) -> str:
 
 def certificate_fingerprint(cert: x509.Certificate) -> bytes:
     """The fingerprint of a certificate's key (not of the certificate: a key keeps its id)."""
-    return key_fingerprint(_p256_public_key(cert.public_key()))
+    return key_fingerprint(_p256_public_key(_public_key_of(cert)))
 
 
 def certificate_id(cert: x509.Certificate) -> str:
     """The id of a certificate's key: a device's id, or the family id for the CA certificate."""
-    return key_id(_p256_public_key(cert.public_key()))
+    return key_id(_p256_public_key(_public_key_of(cert)))
 
 
 def id_fingerprint(device_id: str) -> bytes:
@@ -132,22 +135,35 @@ def make_csr(key: PrivateKey, device_name: str) -> x509.CertificateSigningReques
 
 
 def issue_device_certificate(
-    csr: x509.CertificateSigningRequest, ca_cert: x509.Certificate, ca_key: PrivateKey
+    csr: x509.CertificateSigningRequest,
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    lifetime: datetime.timedelta = DEVICE_LIFETIME,
 ) -> x509.Certificate:
     """Sign a joining device's request. Only the key and the name are taken from the request;
     the id is recomputed from the key, so a request cannot name itself after another device."""
+    public_key = _p256_public_key(_public_key_of(csr))
     if not csr.is_signature_valid:
         raise IdentityError("the certificate request's signature is invalid")
-    public_key = _p256_public_key(csr.public_key())
     device_id = key_id(public_key)
     if _attribute(csr.subject, NameOID.COMMON_NAME) != device_id:
         raise IdentityError("the certificate request names an id that is not its key's")
     name = check_name(_attribute(csr.subject, DEVICE_NAME_OID))
-    # A certificate must not outlive the CA that vouches for it.
-    not_after = min(_now() + DEVICE_LIFETIME, ca_cert.not_valid_after_utc)
-    return _device_builder(device_id, name, public_key, ca_cert.subject, not_after).sign(
-        ca_key, hashes.SHA256()
-    )
+    return _sign_device(Member(device_id, name), public_key, ca_cert, ca_key, lifetime)
+
+
+def renew_device_certificate(
+    cert: x509.Certificate, ca_cert: x509.Certificate, ca_key: PrivateKey
+) -> x509.Certificate:
+    """A fresh lifetime for a current member's certificate: the same key and the same name.
+    Raises `IdentityError` for a certificate the family did not issue or that has expired."""
+    member = verify_member(cert, ca_cert)
+    return _sign_device(member, _p256_public_key(_public_key_of(cert)), ca_cert, ca_key)
+
+
+def renewal_due(cert: x509.Certificate, now: datetime.datetime | None = None) -> bool:
+    """Whether `cert` is within `RENEW_WITHIN` of its expiry."""
+    return cert.not_valid_after_utc - (now or _now()) < RENEW_WITHIN
 
 
 def self_signed_certificate(key: PrivateKey) -> x509.Certificate:
@@ -168,7 +184,7 @@ def verify_member(cert: x509.Certificate, ca_cert: x509.Certificate) -> Member:
     and return who it is. The id comes from the key, never from the certificate's text."""
     try:
         cert.verify_directly_issued_by(ca_cert)
-    except (ValueError, TypeError, InvalidSignature) as exc:
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
         raise IdentityError("the certificate was not issued by this family") from exc
     if not cert.not_valid_before_utc <= _now() <= cert.not_valid_after_utc:
         raise IdentityError("the certificate is not valid at this time")
@@ -178,20 +194,51 @@ def verify_member(cert: x509.Certificate, ca_cert: x509.Certificate) -> Member:
     return Member(device_id, _attribute(cert.subject, DEVICE_NAME_OID))
 
 
+def certificate_from_der(data: bytes) -> x509.Certificate:
+    """Parse a certificate another device sent; IdentityError for anything unreadable
+    (cryptography raises ValueError for most malformed input, InvalidVersion for some)."""
+    try:
+        return x509.load_der_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate: {exc}") from exc
+
+
+def certificate_from_pem(data: bytes) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate: {exc}") from exc
+
+
+def csr_from_der(data: bytes) -> x509.CertificateSigningRequest:
+    try:
+        return x509.load_der_x509_csr(data)
+    except (ValueError, x509.InvalidVersion) as exc:
+        raise IdentityError(f"not a readable certificate request: {exc}") from exc
+
+
 def cert_to_der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def key_to_pem(key: PrivateKey) -> bytes:
+def key_to_pem(key: PrivateKey, password: bytes | None = None) -> bytes:
+    """PKCS#8 PEM, encrypted under `password` (`ENCRYPTED PRIVATE KEY`) when one is given."""
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.NoEncryption()
+        if password is None
+        else serialization.BestAvailableEncryption(password)
+    )
     return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
 
 
-def key_from_pem(data: bytes) -> PrivateKey:
-    key = serialization.load_pem_private_key(data, password=None)
+def key_from_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
+    """Raises ValueError for a wrong password, IdentityError for anything but a P-256 key."""
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except TypeError as exc:  # encrypted without a password given, or the reverse
+        raise IdentityError(f"the key file is {'not ' if password else ''}encrypted") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != CURVE_NAME:
         raise IdentityError("not an ECDSA P-256 private key")
     return key
@@ -199,6 +246,14 @@ def key_from_pem(data: bytes) -> PrivateKey:
 
 def cert_to_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _public_key_of(holder: x509.Certificate | x509.CertificateSigningRequest) -> object:
+    """The key a certificate or request carries; IdentityError for a key type nobody knows."""
+    try:
+        return holder.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise IdentityError(f"unreadable public key: {exc}") from exc
 
 
 def _p256_public_key(key: object) -> ec.EllipticCurvePublicKey:
@@ -231,27 +286,30 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _device_builder(
-    device_id: str,
-    name: str,
+def _sign_device(
+    member: Member,
     public_key: ec.EllipticCurvePublicKey,
-    issuer: x509.Name,
-    not_after: datetime.datetime,
-) -> x509.CertificateBuilder:
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    lifetime: datetime.timedelta = DEVICE_LIFETIME,
+) -> x509.Certificate:
     subject = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, device_id),
-            x509.NameAttribute(DEVICE_NAME_OID, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, member.id),
+            x509.NameAttribute(DEVICE_NAME_OID, member.name),
         ]
     )
     usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    # A certificate must not outlive the CA that vouches for it.
+    not_after = min(_now() + lifetime, ca_cert.not_valid_after_utc)
     return (
         _builder(subject, public_key, not_after)
-        .issuer_name(issuer)
+        .issuer_name(ca_cert.subject)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signing_certificates=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name(device_id))]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name(member.id))]), False)
+        .sign(ca_key, hashes.SHA256())
     )
 
 

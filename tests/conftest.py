@@ -12,6 +12,12 @@ from typing import Any
 
 import pytest
 
+# Tests never touch the OS keyring of the machine they run on, nor do the `roost` processes
+# they start: keys are plain files unless a test installs its own backend (tests/family/).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+import node  # noqa: F401  # first: pins TLS 1.3 before any test module imports grpc
+
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = Path(os.environ.get("ROOST_TESTDATA", REPO.parent / "shared" / "testdata"))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -23,14 +24,18 @@ from node.files import holder
 from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
+from node.peer.device import Device
+from node.peer.originals import fetch
+from node.peer.status import Exchange, Heard, PeerStatus
 from node.people import edits
 from node.people.clusters import clusters_table
 from node.people.events import EVENTS
 from node.people.state import State, read_state
 from node.places import places_of
-from node.search.run import Answer, parse, search
+from node.search.family import FamilyAnswer, FamilyHit, search_family
+from node.search.run import parse
 from node.settings import Home
-from protocol.labels import Kind
+from protocol.labels import Kind, Labels
 
 Edit = Callable[[Library], edits.Change]
 
@@ -51,20 +56,32 @@ class Overview:
 
 
 @dataclass(frozen=True)
-class Device:
+class FamilyModel:
+    """The family face model this device scores with, for the people and devices screens."""
+
+    version: int
+    round: int
+    participants: int
+    people: frozenset[str]  # live subject ids it recognises by prototype
+
+
+@dataclass(frozen=True)
+class FamilyDevice:
     id: str
     name: str
     last_seen: datetime | None
     addresses: tuple[str, ...]
     revoked: bool
+    sync: Heard | None = None  # the last label sync with it
+    search: Heard | None = None  # the last search it was asked
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    this_device: Device
+    this_device: FamilyDevice
     is_admin: bool
-    others: list[Device]  # by name
+    others: list[FamilyDevice]  # by name
 
 
 @dataclass(frozen=True)
@@ -119,10 +136,28 @@ class Roost:
 
     # -- photos and search ---------------------------------------------------------------------
 
-    def search(self, text: str) -> Answer:
-        state = self.state()
-        query = parse(self.library, text, self.now(), state)
-        return search(self.library, query, state=state)
+    def search(self, text: str) -> FamilyAnswer:
+        """This device and every family device that answers in time, as `roost search`."""
+        query = parse(self.library, text, self.now(), self.state())
+        answer = search_family(self.library, query, self._device())
+        if len(answer.devices) > 1:
+            asked = {d.id: d.error for d in answer.devices[1:]}
+            PeerStatus(self.home.peer_status).record(Exchange.SEARCH, asked)
+        return answer
+
+    def fetch(self, hit: FamilyHit, out: Path) -> Path:
+        """Copy a peer's original here (`roost fetch`); PeerError/FamilyError say why not."""
+        device = self._device()
+        peer = next((p for p in device.peers() if p.id == hit.device_id), None) if device else None
+        if device is None or peer is None:
+            raise FamilyError(f"{hit.device} is not a reachable family device")
+        return fetch(device, peer, hit.media, out).path
+
+    def _device(self) -> Device | None:
+        try:
+            return Device.load(self.home)
+        except FamilyError:
+            return None
 
     def media_of(self, path: str) -> str | None:
         """The content hash of an indexed file (what the photo screen shows) or None."""
@@ -188,6 +223,19 @@ class Roost:
             devices=None if family is None else len(family.others),
         )
 
+    def family_model(self, labels: Labels) -> FamilyModel | None:
+        """The current family model (its people as `labels` name them now), or None while
+        this device uses the distance rules."""
+        from node.model.store import ModelStore
+
+        model = ModelStore(self.library.root).current()
+        if model is None:
+            return None
+        people = frozenset(
+            live for subject in model.known() if (live := labels.resolve(subject)) is not None
+        )
+        return FamilyModel(model.version, model.round, len(model.participants), people)
+
     def family(self) -> Family | None:
         if not identity_files.exists(self.home.identity):
             return None
@@ -195,16 +243,19 @@ class Roost:
         revocations = RevocationStore(self.home.identity / REVOCATION_FILE, identity.ca_certificate)
         revoked = revocations.current()
         known = Directory(self.home.devices).all()
+        heard = PeerStatus(self.home.peer_status).all()
         others = [
-            Device(
+            FamilyDevice(
                 record.id,
                 record.name,
                 record.last_seen,
                 record.addresses,
                 revoked is not None and revoked.revokes(record.id),
+                heard.get(record.id, {}).get(Exchange.SYNC),
+                heard.get(record.id, {}).get(Exchange.SEARCH),
             )
             for record in sorted(known.values(), key=lambda r: (r.name.casefold(), r.id))
             if record.id != identity.device_id
         ]
-        this = Device(identity.device_id, identity.name, None, (), False)
+        this = FamilyDevice(identity.device_id, identity.name, None, (), False)
         return Family(identity.family_name, this, identity.is_admin, others)

@@ -11,12 +11,39 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.cli import daemon, family, library, models, people, search, sync, tui
+from node.cli import (
+    check,
+    coordinator,
+    daemon,
+    family,
+    fetch,
+    library,
+    model,
+    models,
+    people,
+    search,
+    sync,
+    tui,
+)
 from node.cli.errors import explain
+from node.disk import refusing_full_disk
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (library, people, search, models, sync, family, daemon, tui)
+COMMAND_GROUPS = (
+    library,
+    people,
+    search,
+    models,
+    sync,
+    fetch,
+    family,
+    daemon,
+    coordinator,
+    model,
+    check,
+    tui,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = Home.resolve(args.home)
     try:
-        code: int = args.run(args, home)
+        with refusing_full_disk(home.root):
+            code: int = args.run(args, home)
     except RoostError as exc:
         message, exit_code = explain(exc)
         print(f"roost: error: {message}", file=sys.stderr)

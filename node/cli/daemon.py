@@ -51,6 +51,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help="how often to greet known devices again (default: 30)",
     )
+    start.add_argument(
+        "--coordinator",
+        metavar="HOST:PORT",
+        help="the family coordinator's address, where the family cannot announce it",
+    )
+    start.add_argument(
+        "--two-device-consent",
+        action="store_true",
+        help="also take part in rounds of only two devices, where the coordinator can read "
+        "this device's contribution (no secure aggregation)",
+    )
     start.set_defaults(run=run_start)
 
     hello = commands.add_parser("hello", help="say Hello to the family device at HOST:PORT")
@@ -66,6 +77,8 @@ def run_start(args: argparse.Namespace, home: Home) -> int:
         discovery=not args.no_discovery,
         peers=tuple(args.peer),
         hello_interval=args.hello_interval,
+        coordinator=args.coordinator,
+        two_device_consent=args.two_device_consent,
     )
     return daemon.run(home, options)
 

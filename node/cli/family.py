@@ -1,17 +1,22 @@
-"""`roost family`: create a family, invite and join devices, list and revoke them."""
+"""`roost family`: create a family, invite and join devices, list and revoke them, back up and
+restore the family CA key."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import getpass
 import socket
+import sys
+from pathlib import Path
 
 from node.cli.common import print_json
 from node.daemon import running_node
-from node.family import FamilyError
+from node.family import FamilyError, backup
 from node.family import identity as identity_files
 from node.family.directory import DeviceRecord, Directory
 from node.family.invites import InviteBook
+from node.family.keys import PLAIN_WARNING, Protection
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.peer.address import join
 from node.peer.join import join as join_family
@@ -73,6 +78,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_common(revoke)
     revoke.set_defaults(run=run_revoke)
 
+    backup_ = commands.add_parser(
+        "backup", help="write the family CA key, encrypted under a passphrase, to FILE (admin)"
+    )
+    backup_.add_argument("file", metavar="FILE", type=Path)
+    _add_passphrase(backup_)
+    _add_common(backup_)
+    backup_.set_defaults(run=run_backup)
+
+    restore = commands.add_parser(
+        "restore", help="make this device an admin with the CA key from a `family backup` FILE"
+    )
+    restore.add_argument("file", metavar="FILE", type=Path)
+    _add_passphrase(restore)
+    _add_common(restore, device_name=True)
+    restore.set_defaults(run=run_restore)
+
 
 def run_create(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.create_family(
@@ -91,8 +112,8 @@ def run_invite(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     if not identity.is_admin:
         raise FamilyError(
-            "only the family's admin device (the one that created it, which holds the family "
-            "CA key) can invite"
+            "only an admin device (one that holds the family CA key: the device that created "
+            "the family, or one restored with `roost family restore`) can invite"
         )
     if not 1 <= args.expires_in <= 24 * 3600:
         raise FamilyError("--expires-in must be between 1 second and 24 hours")
@@ -137,6 +158,8 @@ def run_join(args: argparse.Namespace, home: Home) -> int:
 
 def run_devices(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
+    if identity.protection is Protection.PLAIN:
+        print(f"roost: warning: {PLAIN_WARNING}", file=sys.stderr)
     revoked = _revocations(home).current()
     revoked_ids = revoked.device_ids if revoked is not None else frozenset()
     known = Directory(home.devices).all()
@@ -170,9 +193,7 @@ def run_devices(args: argparse.Namespace, home: Home) -> int:
 def run_revoke(args: argparse.Namespace, home: Home) -> int:
     identity = identity_files.load(home.identity)
     if identity.ca_key is None:
-        raise FamilyError(
-            "only the family's admin device (which holds the family CA key) can revoke"
-        )
+        raise FamilyError("only an admin device (one that holds the family CA key) can revoke")
     known = Directory(home.devices).all()
     known[identity.device_id] = DeviceRecord(identity.device_id, identity.name)
     target = _resolve(args.device, known)
@@ -191,6 +212,65 @@ def run_revoke(args: argparse.Namespace, home: Home) -> int:
     else:
         print(message)
     return 0
+
+
+def run_backup(args: argparse.Namespace, home: Home) -> int:
+    identity = identity_files.load(home.identity)
+    if not identity.is_admin:
+        raise FamilyError(
+            "only an admin device (one that holds the family CA key) can make a backup"
+        )
+    passphrase = _passphrase(args.passphrase_file, confirm=True)
+    backup.write(args.file, identity, passphrase, _revocations(home))
+    if args.json:
+        print_json({"backup": str(args.file), "family_id": identity.family_id})
+    else:
+        print(f"Wrote the family CA key, encrypted, to {args.file}.")
+        print("Keep it and its passphrase off this device; `roost family restore` brings")
+        print("the family's admin back on another device if this one is lost.")
+    return 0
+
+
+def run_restore(args: argparse.Namespace, home: Home) -> int:
+    passphrase = _passphrase(args.passphrase_file, confirm=False)
+    identity = backup.restore(
+        home.ensure().identity,
+        args.file,
+        passphrase,
+        args.device_name or _default_device_name(),
+    )
+    if args.json:
+        print_json({**identity.summary(), "admin": identity.is_admin})
+    else:
+        print(f"{identity.name} is now an admin of the family {identity.family_name!r}.")
+        print("It can invite (with `roost node start` running) and revoke; revoke the lost")
+        print("admin device if it may be in someone else's hands.")
+    return 0
+
+
+def _passphrase(path: Path | None, *, confirm: bool) -> str:
+    """From `--passphrase-file` (its first line), else typed twice (once to restore)."""
+    if path is not None:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as exc:
+            raise FamilyError(f"cannot read {path}: {exc}") from exc
+        return lines[0] if lines else ""
+    if not sys.stdin.isatty():
+        raise FamilyError("not at a terminal: give the passphrase with --passphrase-file FILE")
+    passphrase = getpass.getpass("Backup passphrase: ")
+    if confirm and getpass.getpass("Again: ") != passphrase:
+        raise FamilyError("the two passphrases differ")
+    return passphrase
+
+
+def _add_passphrase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="read the passphrase from FILE's first line instead of asking for it",
+    )
 
 
 def _resolve(text: str, known: dict[str, DeviceRecord]) -> str:

@@ -1,4 +1,4 @@
-"""`roost search "QUERY"`: find photos by who, when and where, in one language.
+"""`roost search "QUERY"`: find photos by who, when and where, on every family device at once.
 
 Reading the query and answering it are `node.search`'s; this module prints the answer.
 """
@@ -7,50 +7,108 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import Any
 
 from node.cli.common import print_json
 from node.cli.library import _positive
+from node.daemon import running_node
+from node.family import FamilyError
 from node.library.store import Library
-from node.search.run import Answer, parse, search
+from node.peer.address import join
+from node.peer.device import Device
+from node.peer.local import ask_own_node
+from node.peer.status import Exchange, PeerStatus
+from node.search.family import DEADLINE, search_family
+from node.search.run import parse
 from node.settings import Home
+from protocol.query import Query
+from protocol.search import MAX_HITS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "search",
-        help='find photos: "Alice and Bob in Paris summer 2015"',
+        help='find photos on every family device: "Alice and Bob in Paris summer 2015"',
         description="People and pets by name (all must be in the photo; 'only Alice' means no "
         "one else named), dates ('2019', 'July 2019', 'summer 2015', 'between 2015 and 2017', "
         "'10 years ago'), and places (city, region or country). The structured form works too: "
-        "person:Alice place:Paris after:2015-01-01 before:2016-01-01 only:true.",
+        "person:Alice place:Paris after:2015-01-01 before:2016-01-01 only:true. This device and "
+        "every family device that answers in time are searched at once.",
     )
     p.add_argument("query", metavar="QUERY", help="what to find, in one quoted argument")
-    p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N hits")
+    p.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help=f"at most N hits (≤ {MAX_HITS})"
+    )
+    p.add_argument("--local", action="store_true", help="search this device only")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEADLINE,
+        metavar="SECONDS",
+        help=f"how long to wait for other devices (default: {DEADLINE:g})",
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(run=run_search)
 
 
 def run_search(args: argparse.Namespace, home: Home) -> int:
-    library = Library.open(home.library)
-    query = parse(library, args.query, datetime.now())
-    answer = search(library, query, limit=args.limit)
+    limit = min(args.limit, MAX_HITS)
+    answer = _from_node(args, home, limit) or _here(args, home, limit)
     if args.json:
-        print_json(answer.to_json())
+        print_json(answer)
     else:
         _print(answer)
     return 0
 
 
-def _print(answer: Answer) -> None:
-    print(f"search: {answer.query.to_structured_string()}")
-    for hit in answer.hits:
-        people = ", ".join(hit.people) or "-"
-        print(f"  {hit.taken_at[:10]}  {hit.path}")
-        print(f"              {people}; {hit.place or 'no place'}; score {hit.score:.2f}")
-    shown = len(answer.hits)
-    if answer.total > shown:
-        print(f"{shown} of {answer.total} photos shown; --limit shows more")
+def _from_node(args: argparse.Namespace, home: Home, limit: int) -> dict[str, Any] | None:
+    """The answer of this home's running node, which has the index open (see
+    `node.peer.local`); None if no node runs or it cannot answer now."""
+    node = running_node(home)
+    if node is None:
+        return None
+    try:
+        device = Device.load(home)
+        address = join(node.hosts[0] if node.hosts else "127.0.0.1", node.port)
+        return ask_own_node(device, address, args.query, limit, args.local, args.timeout)
+    except FamilyError:  # not in a family after all, or the node stopped: search here
+        return None
+
+
+def _here(args: argparse.Namespace, home: Home, limit: int) -> dict[str, Any]:
+    library = Library.open(home.library)
+    query = parse(library, args.query, datetime.now())
+    try:
+        device: Device | None = Device.load(home)
+    except FamilyError:
+        device = None  # in no family yet: this device is all there is
+    answer = search_family(
+        library, query, device, limit=limit, deadline=args.timeout, local=args.local
+    )
+    if device is not None and len(answer.devices) > 1:
+        asked = {d.id: d.error for d in answer.devices[1:]}
+        PeerStatus(home.peer_status).record(Exchange.SEARCH, asked)
+    return answer.to_json()
+
+
+def _print(answer: dict[str, Any]) -> None:
+    print(f"search: {Query.from_dict(answer['query']).to_structured_string()}")
+    several = len(answer["devices"]) > 1
+    for hit in answer["hits"]:
+        people = ", ".join(hit["people"]) or "-"
+        where = hit.get("path") or f"on {hit['device']}: {hit['device_id']}:{hit['media']}"
+        print(f"  {hit['taken_at'][:10]}  {where}")
+        held = f"; on {hit['device']}" if several and "path" in hit else ""
+        print(
+            f"              {people}; {hit['place'] or 'no place'}; score {hit['score']:.2f}{held}"
+        )
+    shown = len(answer["hits"])
+    if answer["total"] > shown:
+        print(f"{shown} of {answer['total']} photos shown; --limit shows more")
     elif shown:
         print(f"{shown} photo{'s' if shown != 1 else ''}")
-    for note in answer.notes:
+    if several:
+        answered = [d["name"] for d in answer["devices"] if d["answered"]]
+        print(f"searched: {', '.join(answered)}")
+    for note in answer["notes"]:
         print(f"note: {note}")

@@ -236,7 +236,10 @@ def nms(
 
 
 def _tensor(pixels: Image.Image | np.ndarray) -> torch.Tensor:
-    """(h, w, 3) or (n, h, w, 3) uint8 pixels as the normalised NCHW floats the nets take."""
+    """(h, w, 3) or (n, h, w, 3) uint8 pixels as the normalised NCHW floats the nets take.
+
+    Permuted, not copied: the result is channels-last in memory, which runs P-Net's narrow
+    convolutions about twice as fast on a CPU as a contiguous NCHW copy (measured)."""
     data = torch.from_numpy(np.asarray(pixels, dtype=np.float32))
     if data.dim() == 3:
         data = data.unsqueeze(0)

@@ -9,6 +9,7 @@ for the new box that overlaps it most, so labels, which name faces by id, stay o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -18,7 +19,8 @@ import pyarrow as pa
 from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MTCNN_ID, Detection, MtcnnDetector
 from node.faces.embed import Embedder, embedder_class
-from node.index.stage import Needs, Stage, StageFailed, Work
+from node.faces.models import ModelMissing
+from node.index.stage import Needs, Stage, StageFailed, Step, Work
 from node.library.schema import FaceRecord
 from node.library.store import Library, Space, StageRows
 
@@ -40,20 +42,29 @@ class FaceStage(Stage):
     required: ClassVar[bool] = True
 
     def __init__(
-        self, library: Library, space: Space, *, detect_side: int, model_threads: int
+        self,
+        library: Library,
+        space: Space,
+        *,
+        detect_side: int,
+        min_face: int,
+        model_threads: int,
     ) -> None:
         super().__init__()
         self._library, self._space = library, space
-        self._detect_side, self._threads = detect_side, model_threads
+        self._detect_side, self._min_face, self._threads = detect_side, min_face, model_threads
         self._detector: MtcnnDetector | None = None
+        self._loading = threading.Lock()
         self._embedder: Embedder | None = None
 
     @property
     def version(self) -> str:
         return version_of(MTCNN_ID, self._space)
 
-    def steps(self) -> tuple[Any, ...]:
-        return (self._detect, self._embed)
+    def steps(self) -> tuple[Step, ...]:
+        # Detection is the costliest step: two threads, so that it can use both cores while
+        # the other steps wait for it (decoding and embedding finish well ahead).
+        return (Step(self._detect, workers=2), Step(self._embed))
 
     # -- step 1: find the faces (or take the ones this detector already found) ---------------
 
@@ -65,12 +76,24 @@ class FaceStage(Stage):
         if prior is not None and prior.split("+", 1)[0] == MTCNN_ID:  # also for no faces
             found = [_Found(_detection(row, scale), row["idx"], row) for row in before]
         else:
-            if self._detector is None:
-                self._detector = MtcnnDetector(detect_side=self._detect_side, threads=self._threads)
-                self.loaded.append(self._detector.id)
-            detections = self._detector.detect(work.decoded.image)
+            try:
+                detections = self._detector_once().detect(work.decoded.image)
+            except (RuntimeError, ValueError, TypeError) as exc:
+                if isinstance(exc, ModelMissing):
+                    raise
+                raise StageFailed(f"face detection failed: {exc}") from exc
             found = _keep_ids(detections, before, scale)
         work.results[self.name] = found
+
+    def _detector_once(self) -> MtcnnDetector:
+        with self._loading:  # two detection threads: the model loads once
+            if self._detector is None:
+                _one_torch_pool(self._threads)
+                self._detector = MtcnnDetector(
+                    detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
+                )
+                self.loaded.append(self._detector.id)
+            return self._detector
 
     def _stored(self, work: Work) -> list[dict[str, Any]]:
         """The faces an earlier run stored for this photo, from the table its marker names."""

@@ -127,17 +127,28 @@ def _work(
     out: queue.Queue[object],
     stop: threading.Event,
 ) -> None:
+    """Run `step` on each photo from `source` (on `step.workers` threads), passing photos on in
+    the order they came."""
+
+    def one(item: object) -> object:
+        if isinstance(item, Work) and item.failed is None and name in item.pending:
+            try:
+                step.run(item)
+            except StageFailed as exc:
+                item.failed = str(exc)
+        return item
+
     try:
-        while True:
-            item = _get(source, stop)
-            if isinstance(item, Work) and item.failed is None and name in item.pending:
-                try:
-                    step(item)
-                except StageFailed as exc:
-                    item.failed = str(exc)
-            _put(out, item, stop)
-            if item is _DONE or isinstance(item, BaseException):
-                return
+        with ThreadPoolExecutor(max_workers=step.workers, thread_name_prefix=name) as pool:
+            window: deque[Future[object]] = deque()
+            while True:
+                item = _get(source, stop)
+                last = item is _DONE or isinstance(item, BaseException)
+                window.append(pool.submit(one, item))
+                while window and (last or len(window) >= step.workers):
+                    _put(out, window.popleft().result(), stop)
+                if last:
+                    return
     except _Stopped:
         return
     except BaseException as exc:

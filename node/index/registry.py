@@ -13,6 +13,7 @@ from node.index.faces import FaceStage
 from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
 from node.library.store import Library, LibraryError, Space
+from node.vision.stages import BodyStage, ClipStage, ObjectStage, SceneLabelStage, store_of
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Context:
     library: Library
     space: Space
     detect_side: int
+    min_face: int
     model_threads: int
 
 
@@ -30,9 +32,17 @@ Factory = Callable[[Context], Stage]
 
 REGISTRY: dict[str, Factory] = {
     FaceStage.name: lambda c: FaceStage(
-        c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
+        c.library,
+        c.space,
+        detect_side=c.detect_side,
+        min_face=c.min_face,
+        model_threads=c.model_threads,
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
+    ObjectStage.name: lambda c: ObjectStage(store_of(c.library), threads=c.model_threads),
+    SceneLabelStage.name: lambda c: SceneLabelStage(store_of(c.library), threads=c.model_threads),
+    BodyStage.name: lambda c: BodyStage(c.library, store_of(c.library), threads=c.model_threads),
+    ClipStage.name: lambda c: ClipStage(store_of(c.library), threads=c.model_threads),
 }
 
 
@@ -42,10 +52,11 @@ def build(context: Context, only: Sequence[str] = ()) -> list[Stage]:
     if unknown:
         raise LibraryError(f"unknown stage {', '.join(unknown)}; stages: {', '.join(REGISTRY)}")
     stages = [make(context) for name, make in REGISTRY.items() if not only or name in only]
-    seen: set[str] = set()
+    order = list(REGISTRY)
     for stage in stages:
-        missing = [s for s in stage.after if s in REGISTRY and s not in seen]
-        if missing:
-            raise AssertionError(f"stage {stage.name} is registered before {missing}")
-        seen.add(stage.name)
+        late = [
+            s for s in stage.after if s not in order or order.index(s) > order.index(stage.name)
+        ]
+        if late:
+            raise AssertionError(f"stage {stage.name} reads {late}, registered after it or not")
     return stages

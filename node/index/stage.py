@@ -48,7 +48,13 @@ class Work:
         return self.pending.get(stage)
 
 
-Step = Callable[[Work], None]
+@dataclass(frozen=True)
+class Step:
+    """One function of one photo. With `workers` > 1 the pipeline runs it on that many threads
+    at once, on different photos (the function must then be safe to call concurrently)."""
+
+    run: Callable[[Work], None]
+    workers: int = 1
 
 
 class Stage(ABC):
@@ -78,7 +84,7 @@ class Stage(ABC):
     def steps(self) -> Sequence[Step]:
         """The stage's work on one photo, as steps that may run on different threads: photo n+1
         can be in the first step while photo n is in the second."""
-        return (self.run,)
+        return (Step(self.run),)
 
     def run(self, work: Work) -> None:
         """Process one photo; put the result in `work.results[self.name]`."""

@@ -34,8 +34,9 @@ class Thumbnail:
 
 def make_thumbnail(image: Image.Image) -> Thumbnail:
     """The photo at most SIDE px long, as the best-quality JPEG of at most MAX_BYTES."""
-    small = image.copy()
-    small.thumbnail((SIDE, SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    scale = min(1.0, SIDE / max(image.size))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     for quality in QUALITIES:
         out = io.BytesIO()
         small.save(out, format="JPEG", quality=quality, optimize=True)

@@ -175,9 +175,12 @@ class Library:
         except ValueError:
             return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def has_table(self, name: str) -> bool:
+        return name in self._db.list_tables().tables
+
     def drop_table(self, name: str) -> None:
         """Remove a table if it exists (derived data rebuilt from scratch, a finished space)."""
-        if name in self._db.list_tables().tables:
+        if self.has_table(name):
             self._db.drop_table(name)
 
     def drop_stray_faces_tables(self) -> None:

@@ -16,7 +16,12 @@ import grpc
 from cryptography import x509
 
 from node.family.revocations import RevocationStore
-from protocol.identity import IdentityError, Member, verify_member
+from protocol.identity import (
+    IdentityError,
+    Member,
+    certificate_from_pem,
+    verify_member,
+)
 from protocol.wire import MAX_CALL_SECONDS
 
 Admit = Callable[[grpc.ServicerContext], None]
@@ -77,7 +82,7 @@ def identify(context: grpc.ServicerContext, ca_certificate: x509.Certificate) ->
     if not pems:
         refuse(context, grpc.StatusCode.UNAUTHENTICATED, "no client certificate")
     try:
-        return verify_member(x509.load_pem_x509_certificate(pems[0]), ca_certificate)
+        return verify_member(certificate_from_pem(pems[0]), ca_certificate)
     except (ValueError, IdentityError) as exc:  # a malformed certificate, or not a member's
         refuse(context, grpc.StatusCode.UNAUTHENTICATED, f"not a family certificate: {exc}")
 

@@ -25,6 +25,7 @@ from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.address import parse
 from node.peer.fanout import Peer, remaining
+from node.peer.tls import client_context
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import cert_to_pem, certificate_id, dns_name
 from protocol.wire import MAX_PAIRING_MESSAGE_BYTES, MAX_PEER_MESSAGE_BYTES
@@ -100,10 +101,11 @@ class PeerClient:
 
     def identify(self, address: str) -> str:
         """The id of the family device serving `address`, from a mutual-TLS handshake."""
-        context = _tls_context()
+        context = client_context()
         context.check_hostname = False  # we want to learn the name, not to check one
         context.load_verify_locations(cadata=self._identity.ca_pem().decode("ascii"))
-        context.load_cert_chain(self._identity.certificate_path, self._identity.key_path)
+        identity = self._identity
+        context.load_cert_chain(identity.certificate_path, identity.key_path, identity.key_password)
         return certificate_id(fetch_certificate(address, context))
 
 
@@ -119,7 +121,7 @@ def pairing_stub(address: str, pinned: x509.Certificate) -> Iterator[roost_pb2_g
 
 def unverified_context() -> ssl.SSLContext:
     """For fetching a certificate that will be checked by pin instead of by a CA."""
-    context = _tls_context()
+    context = client_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
@@ -147,13 +149,6 @@ def call(address: str, method: grpc.UnaryUnaryMultiCallable, request: Message) -
         return method(request, timeout=CALL_SECONDS)
     except grpc.RpcError as exc:
         raise PeerError(f"{address}: {exc.code().name}: {exc.details()}") from exc
-
-
-def _tls_context() -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["h2"])  # gRPC servers refuse TLS without HTTP/2 negotiated
-    return context
 
 
 def _options(target_name: str, max_message_bytes: int) -> list[tuple[str, str | int]]:

@@ -3,11 +3,9 @@ library, wired once for the node, the CLI and the TUI alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-
-import grpc
+from typing import Any
 
 from node.family import identity as identity_files
 from node.family.directory import Directory
@@ -25,6 +23,7 @@ class Device:
     identity: Identity
     revocations: RevocationStore
     directory: Directory
+    interceptors: tuple[Any, ...] = ()  # gRPC client interceptors on every call it makes
 
     @classmethod
     def load(cls, home: Home) -> Device:
@@ -46,8 +45,8 @@ class Device:
         """Opened on first use: the peer layer alone (Hello, pairing) never needs it."""
         return Library.open(self.home.library)
 
-    def client(self, interceptors: Sequence[grpc.UnaryUnaryClientInterceptor] = ()) -> PeerClient:
-        return PeerClient(self.identity, self.revocations, interceptors)
+    def client(self) -> PeerClient:
+        return PeerClient(self.identity, self.revocations, self.interceptors)
 
     def peers(self) -> list[Peer]:
         """The other family devices this one can try to reach: known, with an address, and

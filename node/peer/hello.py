@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import logging
-
-from cryptography import x509
+from collections.abc import Callable
 
 from node.family.directory import Directory
 from node.family.identity import Identity
@@ -21,11 +20,17 @@ from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.client import PeerClient
 from protocol.gen import roost_pb2
-from protocol.identity import IdentityError, Member, cert_to_der, verify_member
+from protocol.identity import (
+    IdentityError,
+    Member,
+    cert_to_der,
+    certificate_from_der,
+    verify_member,
+)
 from protocol.wire import PROTOCOL_VERSION
 
 # Optional features a peer may rely on. Hello and Ping are not listed: every version has them.
-CAPABILITIES = ("revocation-gossip",)
+CAPABILITIES = ("revocation-gossip", "labels", "search", "originals")
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,10 @@ class Greeter:
         self._revocations = revocations
         self._directory = directory
         self._listen_port = listen_port
+        # What this node offers beyond CAPABILITIES (read at every greeting: a coordinator may
+        # start or stop meanwhile), and what each peer last announced.
+        self.extra_capabilities: Callable[[], tuple[str, ...]] = tuple
+        self.capabilities_of: dict[str, tuple[str, ...]] = {}
 
     @property
     def listen_port(self) -> int:
@@ -54,7 +63,7 @@ class Greeter:
             name=self._identity.name,
             software_version=_software_version(),
             protocol_version=PROTOCOL_VERSION,
-            capabilities=CAPABILITIES,
+            capabilities=CAPABILITIES + self.extra_capabilities(),
             listen_port=self._listen_port,
             certificate=cert_to_der(self._identity.certificate),
         )
@@ -72,12 +81,13 @@ class Greeter:
             self._revocations.offer(greeting.revocations)
         now = datetime.datetime.now(datetime.UTC)
         self._directory.record(sender, address=address, seen=now)
+        self.capabilities_of[sender.id] = tuple(greeting.capabilities)
 
     def greet(self, client: PeerClient, address: str, device_id: str) -> roost_pb2.Greeting:
         """Say Hello to `device_id` at `address` and keep what it answers."""
         reply = client.hello(address, device_id, self.greeting())
         try:
-            certificate = x509.load_der_x509_certificate(reply.certificate)
+            certificate = certificate_from_der(reply.certificate)
             sender = verify_member(certificate, self._identity.ca_certificate)
         except (ValueError, IdentityError) as exc:
             raise PeerError(f"{address}: answered with a bad certificate: {exc}") from exc

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from node.family import FamilyError
@@ -29,6 +28,7 @@ from protocol.gen import roost_pb2
 from protocol.identity import (
     IdentityError,
     certificate_fingerprint,
+    certificate_from_der,
     certificate_id,
     key_id,
     make_csr,
@@ -79,9 +79,9 @@ def join(
         except PeerError as exc:
             raise PeerError(f"the inviter refused to pair: {exc}") from exc
     try:
-        ca = x509.load_der_x509_certificate(reply.ca_certificate)
-        mine = x509.load_der_x509_certificate(reply.device_certificate)
-        inviter = verify_member(x509.load_der_x509_certificate(reply.inviter_certificate), ca)
+        ca = certificate_from_der(reply.ca_certificate)
+        mine = certificate_from_der(reply.device_certificate)
+        inviter = verify_member(certificate_from_der(reply.inviter_certificate), ca)
         if verify_member(mine, ca).id != key_id(key.public_key()) or inviter.id != inviter_id:
             raise IdentityError("the certificates do not match the keys")
     except (ValueError, IdentityError) as exc:  # unreadable certificates, or not a member's

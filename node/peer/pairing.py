@@ -12,7 +12,6 @@ import datetime
 import logging
 
 import grpc
-from cryptography import x509
 
 from node.family.directory import Directory
 from node.family.identity import Identity
@@ -24,6 +23,7 @@ from protocol.identity import (
     IdentityError,
     PrivateKey,
     cert_to_der,
+    csr_from_der,
     issue_device_certificate,
     verify_member,
 )
@@ -52,7 +52,7 @@ class PairingService(roost_pb2_grpc.PairingServicer):  # type: ignore[misc]
     ) -> roost_pb2.PairReply:
         ca = self._identity.ca_certificate
         try:
-            csr = x509.load_der_x509_csr(request.csr)
+            csr = csr_from_der(request.csr)
             certificate = issue_device_certificate(csr, ca, self._ca_key)
         except (ValueError, IdentityError) as exc:  # a malformed request, or not a member's
             refuse(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad certificate request: {exc}")

@@ -2,9 +2,9 @@
 
 The family channel requires a client certificate from the family CA (`require_client_auth`);
 the pairing listener cannot (joiners have none yet) and serves only `Pairing`. Both are hardened
-the same way against a hostile LAN: bounded message sizes, bounded concurrency (excess calls
-are refused, not queued), and a TLS handshake timeout so half-open connections are dropped
-instead of piling up.
+the same way against a hostile LAN: TLS 1.3 only (`tls`, checked at start), bounded message
+sizes, bounded concurrency (excess calls are refused, not queued), and a TLS handshake timeout
+so half-open connections are dropped instead of piling up.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import grpc
 from node.family.directory import Directory
 from node.family.identity import Identity
 from node.family.revocations import RevocationStore
-from node.peer import PeerError
-from node.peer.address import join, peer_host
+from node.peer import PeerError, tls
+from node.peer.address import join, parse, peer_host
 from node.peer.auth import FamilyAdmission, Gate, identify, refuse, require_deadline
 from node.peer.hello import Greeter
 from node.peer.pairing import PairingService
@@ -72,7 +72,8 @@ def serve_peers(
     the greeter that speaks for this node (it knows the bound port, to tell peers where to call
     back)."""
     admission = FamilyAdmission(identity.ca_certificate, revocations)
-    server = _server(MAX_PEER_MESSAGE_BYTES, Gate(admission), workers=4)
+    # 8 workers: a search for this device's own command line holds one while its fan-out waits.
+    server = _server(MAX_PEER_MESSAGE_BYTES, Gate(admission), workers=8)
     credentials = grpc.ssl_server_credentials(
         [(identity.key_pem(), identity.certificate_pem())],
         root_certificates=identity.ca_pem(),
@@ -82,7 +83,7 @@ def serve_peers(
     greeter = Greeter(identity, revocations, directory, listen_port=port)
     for service in (HelloService(identity, greeter), *services):
         service.register(server)
-    server.start()
+    _start(server, listen, port)
     return server, greeter
 
 
@@ -98,7 +99,7 @@ def serve_pairing(
     )
     port = _bind(server, listen, credentials)
     roost_pb2_grpc.add_PairingServicer_to_server(service, server)
-    server.start()
+    _start(server, listen, port)
     return server, port
 
 
@@ -121,6 +122,16 @@ def _server(max_message_bytes: int, gate: Gate, workers: int) -> grpc.Server:
         options=options,
         maximum_concurrent_rpcs=8 * workers,
     )
+
+
+def _start(server: grpc.Server, listen: str, port: int) -> None:
+    """Start serving, then prove that TLS 1.2 is refused; stop and raise if it is not."""
+    server.start()
+    try:
+        tls.refuses_tls12(parse(listen)[0], port)
+    except PeerError:
+        server.stop(None)
+        raise
 
 
 def _bind(server: grpc.Server, listen: str, credentials: grpc.ServerCredentials) -> int:

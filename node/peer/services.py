@@ -22,9 +22,14 @@ import grpc
 from cryptography import x509
 
 from node.peer.auth import identify, refuse
+from node.search.errors import QueryError
 from protocol.errors import RoostError
 from protocol.identity import Member
 from protocol.labels import LabelWireError
+from protocol.search import SearchWireError
+
+# What a malformed request raises: answered with INVALID_ARGUMENT.
+MALFORMED = (LabelWireError, SearchWireError, QueryError)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +55,7 @@ class Call:
         return bool(self.context.is_active())
 
 
-class Refused(Exception):
+class Refused(RoostError):
     """A request a service will not serve; `code` says which gRPC status to answer with."""
 
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
@@ -73,10 +78,10 @@ def rpc(method: Method[S, R]) -> Handler[S, R]:
     """Decorate a servicer method `(self, request, call)`, plain or a generator (a streaming
     reply), so that it sees a `Call` and may refuse by raising:
 
-    `Refused` answers with its code; a `ValueError` or `LabelWireError` (a malformed request)
-    with INVALID_ARGUMENT; a `PermissionError` with PERMISSION_DENIED; a `LookupError` with
-    NOT_FOUND; any other `RoostError` (no library here yet, no family) with
-    FAILED_PRECONDITION.
+    `Refused` answers with its code (PERMISSION_DENIED, NOT_FOUND, ...); a malformed request
+    (`MALFORMED`: a `LabelWireError`, `SearchWireError` or `QueryError`) with INVALID_ARGUMENT;
+    any other `RoostError` (no library here yet, no family) with FAILED_PRECONDITION. Anything
+    else is a bug, and gRPC answers it with UNKNOWN.
     """
     if inspect.isgeneratorfunction(method):
 
@@ -104,11 +109,7 @@ def _refusals(name: str, call: Call) -> Iterator[None]:
         yield
     except Refused as exc:
         code, message = exc.code, str(exc)
-    except PermissionError as exc:
-        code, message = grpc.StatusCode.PERMISSION_DENIED, str(exc)
-    except LookupError as exc:
-        code, message = grpc.StatusCode.NOT_FOUND, str(exc)
-    except (ValueError, LabelWireError) as exc:
+    except MALFORMED as exc:
         code, message = grpc.StatusCode.INVALID_ARGUMENT, str(exc)
     except RoostError as exc:
         code, message = grpc.StatusCode.FAILED_PRECONDITION, str(exc)

@@ -43,9 +43,16 @@ class PeerStatus:
             for device, kinds in rows.items()
         }
 
-    def record(self, exchange: Exchange, outcomes: dict[str, str | None]) -> None:
-        """Note, for each device id, that `exchange` just answered (None) or failed (why)."""
-        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    def record(
+        self,
+        exchange: Exchange,
+        outcomes: dict[str, str | None],
+        at: datetime.datetime | None = None,
+    ) -> None:
+        """Note, for each device id, that `exchange` answered (None) or failed (why) `at`
+        (default: now)."""
+        moment = at or datetime.datetime.now(datetime.UTC)
+        now = moment.isoformat(timespec="seconds")
         with locked(self._path):
             rows = {d: {k.value: asdict(h) for k, h in v.items()} for d, v in self.all().items()}
             for device, error in outcomes.items():

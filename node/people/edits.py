@@ -8,14 +8,15 @@ write lock (`editing` takes it).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from node.library.store import Library, write_lock
+from node.library.store import Library, LibraryBusy, write_lock
 from node.people.events import EventLog, new_subject_id
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
-from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from node.settings import Home
 from node.vision.tables import is_body
 from protocol.errors import RoostError
@@ -35,10 +36,24 @@ class Change:
     events: tuple[str, ...] = ()  # ids of the label events it appended: what `undo` takes
 
 
+EDIT_WAIT = 5.0  # seconds an edit waits for a brief writer: the node refreshing after a sync
+
+
 @contextmanager
 def editing(home: Home) -> Iterator[Library]:
-    """The library, opened under its write lock for one edit."""
-    with write_lock(home.library_lock):
+    """The library, opened under its write lock for one edit. A writer holding it briefly is
+    waited for up to EDIT_WAIT; a long one (an index run) is reported as busy after that."""
+    locks = ExitStack()
+    give_up = time.monotonic() + EDIT_WAIT
+    while True:
+        try:
+            locks.enter_context(write_lock(home.library_lock))
+            break
+        except LibraryBusy:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
+    with locks:
         yield Library.open(home.library)
 
 

@@ -27,10 +27,11 @@ import pyarrow.compute as pc
 
 from node.library.schema import key_field
 from node.library.store import Library
+from node.model.scorer import current_scorer, model_version
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog
 from node.people.faces import load_faces
-from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED, place_faces
 from node.pets.clusters import pet_clusters_table
 from node.pets.place import body_rows
 from node.vision.tables import bodies_table
@@ -48,7 +49,7 @@ STATE = pa.schema(
 )
 _BASIS = b"roost.basis"
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
-_STATUS_ORDER = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
+_STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _basis(library: Library, log: EventLog) -> bytes:
         "events": log.version,
         "clusters": int(clusters_table(library).version),
         "faces": int(library.faces.version),
+        "model": model_version(library),
         "bodies": int(bodies_table(library).version),
         "pet_clusters": int(pet_clusters_table(library).version),
     }
@@ -204,7 +206,9 @@ def _basis(library: Library, log: EventLog) -> bytes:
 def _compute(library: Library, labels: Labels) -> pa.Table:
     faces = load_faces(library)
     clusters = read_clusters(library)
-    placements = place_faces(faces, clusters, labels)
+    placements = place_faces(
+        faces, clusters, labels, current_scorer(library, faces, clusters, labels)
+    )
     rows = [
         {
             "face": face,

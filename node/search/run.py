@@ -27,7 +27,6 @@ from typing import Any
 
 from node.library.store import Library, in_clauses
 from node.models.store import ModelStore
-from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.places import Place, places_of
 from node.search.parse import parse_query
@@ -40,22 +39,14 @@ _FUZZY_PENALTY = 0.5
 
 @dataclass(frozen=True)
 class Hit:
-    path: str
-    device: str
+    """A photo this device holds that answers the query."""
+
+    media: str  # the content hash: what names the photo on every device
+    path: str  # where it lies here (the first of its copies)
     taken_at: str
     place: str | None
     people: tuple[str, ...]
     score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "device": self.device,
-            "taken_at": self.taken_at,
-            "place": self.place,
-            "people": list(self.people),
-            "score": self.score,
-        }
 
 
 @dataclass(frozen=True)
@@ -64,15 +55,14 @@ class Answer:
     hits: list[Hit]
     total: int  # photos that matched, before the limit
     notes: list[str] = field(default_factory=list)  # what was ignored, why nothing matched
+    unknown: tuple[str, ...] = ()  # names asked for that nobody here has given
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "query": self.query.to_dict(),
-            "hits": [hit.to_json() for hit in self.hits],
-            "unknown_names": list(self.query.unknown_names),
-            "total": self.total,
-            "notes": self.notes,
-        }
+
+def unknown_note(names: Iterable[str]) -> str:
+    return (
+        f"nobody is named {' or '.join(names)} yet: name them first "
+        "(`roost people` lists the unnamed clusters, `roost name ID NAME` names one)"
+    )
 
 
 def parse(library: Library, text: str, now: datetime, state: State | None = None) -> Query:
@@ -103,11 +93,7 @@ def search(
         *(n for n, s in zip(query.subjects, subjects, strict=True) if s is None),
     ]
     if unknown:
-        notes.append(
-            f"nobody is named {' or '.join(unknown)} yet: name them first "
-            "(`roost people` lists the unnamed clusters, `roost name ID NAME` names one)"
-        )
-        return Answer(query, [], 0, notes)
+        return Answer(query, [], 0, [*notes, unknown_note(unknown)], tuple(unknown))
     wanted = [s.id for s in subjects if s is not None]
     if not (wanted or query.taken or query.places or scenes.matches):
         return Answer(query, [], 0, notes)
@@ -258,11 +244,10 @@ def _hits(
     paths = library.paths_by_hash(hashes)
     places: dict[str, Place] = places_of(library, hashes)
     subjects = state.labels.subjects
-    device = replica_id(library.root)
     return [
         Hit(
+            media=f.media_hash,
             path=paths[f.media_hash][0],
-            device=device,
             taken_at=f.taken_at,
             place=places[f.media_hash].label() if f.media_hash in places else None,
             people=tuple(

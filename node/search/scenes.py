@@ -20,6 +20,7 @@ Thresholds: docs/ARCHITECTURE.md, "Scenes".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
@@ -30,16 +31,24 @@ from node.models.store import ModelStore
 from node.search.vocabulary import Concept, Vocabulary
 from node.vision import tables
 from node.vision.clip import ClipModel
+from node.vision.stages import ObjectStage, SceneLabelStage
 
 OBJECT_MIN = 0.4
 LABEL_MIN = 0.3
+
+
+class Reader(StrEnum):
+    """What answered a scene word."""
+
+    VOCABULARY = "vocabulary"  # detected objects and classifier labels, through the vocabulary
+    CLIP = "clip"  # a CLIP-style model's image and text embeddings
 
 
 @dataclass(frozen=True)
 class WordMatch:
     word: str  # as typed (two words joined by a space for a phrase)
     photos: dict[str, float]  # media hash → evidence in (0, 1]
-    by: str  # "vocabulary" | "clip"
+    by: Reader
 
 
 @dataclass
@@ -73,10 +82,10 @@ class _Matcher:
 
     @cached_property
     def analysed(self) -> int:
-        """How many photos the vision stage has seen objects or labels in."""
-        return sum(
-            1 for m in tables.read_markers(self.library).values() if m["objects"] or m["labels"]
-        )
+        """How many photos the object or scene-label stage has run on."""
+        stages = f"'{ObjectStage.name}', '{SceneLabelStage.name}'"
+        query = self.library.stages.search().where(f"stage IN ({stages})").select(["hash"])
+        return len(set(query.limit(None).to_arrow().column("hash").to_pylist()))
 
     def match(self, words: tuple[str, ...]) -> Scenes:
         scenes = Scenes()
@@ -93,11 +102,11 @@ class _Matcher:
             phrase = " ".join(words[i : i + taken])
             i += taken
             if concept is not None and self.analysed:
-                scenes.matches.append(WordMatch(phrase, self._photos(concept), "vocabulary"))
+                scenes.matches.append(WordMatch(phrase, self._photos(concept), Reader.VOCABULARY))
                 continue
             by_clip = self._by_clip(phrase)
             if by_clip is not None:
-                scenes.matches.append(WordMatch(phrase, by_clip, "clip"))
+                scenes.matches.append(WordMatch(phrase, by_clip, Reader.CLIP))
             else:
                 scenes.uncovered.append(phrase)
         scenes.notes += self._notes(scenes)

@@ -9,8 +9,9 @@
   never compared with faces; pets are clustered and suggested in it (`node.pets`), people's
   figures are only named by hand (clothes are no identity).
 - `clip_images`: one CLIP image embedding per photo, when the user installed such a model.
-- `vision`: the stage's done marker per photo: which model (and part version) made each kind of
-  row. A part reruns on a photo when its model is installed and the marker names another one.
+
+Which model made a photo's rows is in the registry's done markers, one stage per table
+(`node.vision.stages`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from node.library.store import Library
 from node.vision.classify import FEATURES_DIM
 
 BODY_MARK = "-b"
+OBJECTS_TABLE, SCENE_LABELS_TABLE, BODIES_TABLE, CLIP_TABLE = (
+    "objects", "scene_labels", "bodies", "clip_images"
+)  # fmt: skip
 
 OBJECTS = pa.schema(
     [
@@ -66,17 +70,6 @@ CLIP_IMAGES = pa.schema(
     ]
 )
 
-VISION = pa.schema(
-    [
-        key_field("hash"),
-        pa.field("objects", pa.string()),
-        pa.field("labels", pa.string()),
-        pa.field("bodies", pa.string()),
-        pa.field("clip", pa.string()),
-    ]
-)
-PARTS = ("objects", "labels", "bodies", "clip")
-
 
 def body_id(media_hash: str, idx: int) -> str:
     return f"{media_hash[:16]}{BODY_MARK}{idx}"
@@ -88,29 +81,19 @@ def is_body(crop_id: str) -> bool:
 
 
 def objects_table(library: Library) -> Any:
-    return library.table("objects", OBJECTS)
+    return library.table(OBJECTS_TABLE, OBJECTS)
 
 
 def labels_table(library: Library) -> Any:
-    return library.table("scene_labels", SCENE_LABELS)
+    return library.table(SCENE_LABELS_TABLE, SCENE_LABELS)
 
 
 def bodies_table(library: Library) -> Any:
-    return library.table("bodies", BODIES)
+    return library.table(BODIES_TABLE, BODIES)
 
 
 def clip_table(library: Library) -> Any:
-    return library.table("clip_images", CLIP_IMAGES)
-
-
-def vision_table(library: Library) -> Any:
-    return library.table("vision", VISION)
-
-
-def read_markers(library: Library) -> dict[str, dict[str, str | None]]:
-    """Content hash → part → the model that made its rows (None: not made)."""
-    rows = vision_table(library).search().limit(None).to_arrow().to_pylist()
-    return {r["hash"]: {part: r[part] for part in PARTS} for r in rows}
+    return library.table(CLIP_TABLE, CLIP_IMAGES)
 
 
 def body_ids_of(library: Library, media_hash: str) -> list[str]:

@@ -164,6 +164,24 @@ class SearchReply(_message.Message):
     notes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., done: _Optional[bool] = ..., total: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class AskRequest(_message.Message):
+    __slots__ = ("text", "limit", "local", "timeout")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    limit: int
+    local: bool
+    timeout: float
+    def __init__(self, text: _Optional[str] = ..., limit: _Optional[int] = ..., local: _Optional[bool] = ..., timeout: _Optional[float] = ...) -> None: ...
+
+class AskReply(_message.Message):
+    __slots__ = ("answer",)
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    answer: str
+    def __init__(self, answer: _Optional[str] = ...) -> None: ...
+
 class FetchRequest(_message.Message):
     __slots__ = ("media",)
     MEDIA_FIELD_NUMBER: _ClassVar[int]
@@ -179,3 +197,13 @@ class FileChunk(_message.Message):
     size: int
     format: str
     def __init__(self, data: _Optional[bytes] = ..., size: _Optional[int] = ..., format: _Optional[str] = ...) -> None: ...
+
+class RenewRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RenewReply(_message.Message):
+    __slots__ = ("certificate",)
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    certificate: bytes
+    def __init__(self, certificate: _Optional[bytes] = ...) -> None: ...

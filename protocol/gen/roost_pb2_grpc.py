@@ -324,11 +324,6 @@ class SearchStub:
                 request_serializer=roost__pb2.SearchRequest.SerializeToString,
                 response_deserializer=roost__pb2.SearchReply.FromString,
                 _registered_method=True)
-        self.Fetch = channel.unary_stream(
-                '/roost.v1.Search/Fetch',
-                request_serializer=roost__pb2.FetchRequest.SerializeToString,
-                response_deserializer=roost__pb2.FileChunk.FromString,
-                _registered_method=True)
 
 
 class SearchServicer:
@@ -342,13 +337,6 @@ class SearchServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Fetch(self, request, context):
-        """One original, in chunks, if the owner's setting allows it.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_SearchServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -356,11 +344,6 @@ def add_SearchServicer_to_server(servicer, server):
                     servicer.Find,
                     request_deserializer=roost__pb2.SearchRequest.FromString,
                     response_serializer=roost__pb2.SearchReply.SerializeToString,
-            ),
-            'Fetch': grpc.unary_stream_rpc_method_handler(
-                    servicer.Fetch,
-                    request_deserializer=roost__pb2.FetchRequest.FromString,
-                    response_serializer=roost__pb2.FileChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -401,6 +384,134 @@ class Search:
             metadata,
             _registered_method=True)
 
+
+class LocalStub:
+    """Calls from this device's own command line to its running node, which has the index open and
+    the family at hand. Refused to every other device: answers hold local paths.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Search = channel.unary_unary(
+                '/roost.v1.Local/Search',
+                request_serializer=roost__pb2.AskRequest.SerializeToString,
+                response_deserializer=roost__pb2.AskReply.FromString,
+                _registered_method=True)
+
+
+class LocalServicer:
+    """Calls from this device's own command line to its running node, which has the index open and
+    the family at hand. Refused to every other device: answers hold local paths.
+    """
+
+    def Search(self, request, context):
+        """A family search, answered as `roost search --json` prints it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_LocalServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Search': grpc.unary_unary_rpc_method_handler(
+                    servicer.Search,
+                    request_deserializer=roost__pb2.AskRequest.FromString,
+                    response_serializer=roost__pb2.AskReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Local', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Local', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Local:
+    """Calls from this device's own command line to its running node, which has the index open and
+    the family at hand. Refused to every other device: answers hold local paths.
+    """
+
+    @staticmethod
+    def Search(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roost.v1.Local/Search',
+            roost__pb2.AskRequest.SerializeToString,
+            roost__pb2.AskReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class OriginalsStub:
+    """Originals, explicitly asked for one at a time; the owner's setting decides.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Fetch = channel.unary_stream(
+                '/roost.v1.Originals/Fetch',
+                request_serializer=roost__pb2.FetchRequest.SerializeToString,
+                response_deserializer=roost__pb2.FileChunk.FromString,
+                _registered_method=True)
+
+
+class OriginalsServicer:
+    """Originals, explicitly asked for one at a time; the owner's setting decides.
+    """
+
+    def Fetch(self, request, context):
+        """One photo's bytes, in chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_OriginalsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Fetch': grpc.unary_stream_rpc_method_handler(
+                    servicer.Fetch,
+                    request_deserializer=roost__pb2.FetchRequest.FromString,
+                    response_serializer=roost__pb2.FileChunk.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Originals', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Originals', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Originals:
+    """Originals, explicitly asked for one at a time; the owner's setting decides.
+    """
+
     @staticmethod
     def Fetch(request,
             target,
@@ -415,7 +526,7 @@ class Search:
         return grpc.experimental.unary_stream(
             request,
             target,
-            '/roost.v1.Search/Fetch',
+            '/roost.v1.Originals/Fetch',
             roost__pb2.FetchRequest.SerializeToString,
             roost__pb2.FileChunk.FromString,
             options,
@@ -491,6 +602,86 @@ class Pairing:
             '/roost.v1.Pairing/Pair',
             roost__pb2.PairRequest.SerializeToString,
             roost__pb2.PairReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AdminStub:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Renew = channel.unary_unary(
+                '/roost.v1.Admin/Renew',
+                request_serializer=roost__pb2.RenewRequest.SerializeToString,
+                response_deserializer=roost__pb2.RenewReply.FromString,
+                _registered_method=True)
+
+
+class AdminServicer:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    def Renew(self, request, context):
+        """Renew the caller's certificate before it expires: the same key and name, a fresh
+        lifetime. Possession of the key is proven by the TLS handshake, so nothing is sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AdminServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Renew': grpc.unary_unary_rpc_method_handler(
+                    servicer.Renew,
+                    request_deserializer=roost__pb2.RenewRequest.FromString,
+                    response_serializer=roost__pb2.RenewReply.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'roost.v1.Admin', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('roost.v1.Admin', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Admin:
+    """What only an admin device (one holding the family CA key) can do for a member. On the family
+    channel, so the caller is a current, unrevoked member identified by its certificate.
+    """
+
+    @staticmethod
+    def Renew(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/roost.v1.Admin/Renew',
+            roost__pb2.RenewRequest.SerializeToString,
+            roost__pb2.RenewReply.FromString,
             options,
             channel_credentials,
             insecure,

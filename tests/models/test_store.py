@@ -100,14 +100,15 @@ def test_a_missing_model_skips_its_stage_with_a_note(tmp_path: Path) -> None:
     home = tmp_path / "home"
     summary = roost_json("index", photos, home=home)
     skipped = summary["stages_skipped"]
-    assert "coco-ssd-mobilenet-v2 is not installed" in skipped["vision:objects"]
+    assert "coco-ssd-mobilenet-v2 is not installed" in skipped["objects"]
     assert "coco-ssd-mobilenet-v2" not in summary["models_loaded"]
     answer = roost_json("search", "dog", home=home)
     assert answer["hits"] == [] and "cannot be searched" in answer["notes"][0]
     # Installing the classifier later runs only that part over the indexed photo.
     roost("models", "import", CLASSIFIER, home=home)
     again = roost_json("index", photos, home=home)
-    assert (again["indexed"], again["unchanged"]) == (0, 1)
+    assert (again["indexed"], again["updated"], again["unchanged"]) == (0, 1, 0)
+    assert again["stages_run"] == {"scene-labels": 1}
     assert again["models_loaded"] == ["imagenet-mobilenet-v2"]  # no face model, no detector
     assert [h["path"] for h in roost_json("search", "dog", home=home)["hits"]] == [
         str(photos / "dog.jpg")

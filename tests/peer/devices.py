@@ -15,6 +15,8 @@ from node.library.store import Library
 from node.peer.device import Device
 from node.peer.fanout import Peer
 from node.peer.labels import LabelsService
+from node.peer.originals import OriginalsService
+from node.peer.search import SearchService
 from node.peer.server import serve_peers
 from node.peer.services import PeerService
 from node.people.events import EventLog
@@ -27,6 +29,11 @@ Services = Callable[[Device], Sequence[PeerService]]
 
 def labels_only(device: Device) -> Sequence[PeerService]:
     return (LabelsService(device),)
+
+
+def owner_services(device: Device) -> Sequence[PeerService]:
+    """What a node serves to answer searches and fetches from a real index."""
+    return (LabelsService(device), SearchService(device), OriginalsService(device))
 
 
 @dataclass

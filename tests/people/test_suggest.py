@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from node.people.faces import FaceSet
-from node.people.suggest import CONFIRMED, SUGGESTED, UNCLUSTERED, place_faces
+from node.people.scoring import CONFIRMED, SUGGESTED, UNCLUSTERED, place_faces
+from node.people.suggest import DistanceScorer
 from protocol.labels import Edit, Kind, Op, fold
 from tests.protocol.test_labels import create, event
 
@@ -31,7 +32,7 @@ def test_a_face_near_a_pets_face_is_not_proposed_for_the_pet() -> None:
             event(4, Edit(Op.ASSIGN, "alice", faces=("f2",))),
         ]
     )
-    placed = place_faces(faces, {}, labels)
+    placed = place_faces(faces, {}, labels, DistanceScorer.from_faces(faces, {}, labels))
     assert (placed[0].subject, placed[0].status) == ("dog", CONFIRMED)
     assert (placed[1].subject, placed[1].status) == (None, UNCLUSTERED)
     assert (placed[3].subject, placed[3].status) == ("alice", SUGGESTED)

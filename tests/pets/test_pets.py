@@ -16,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from node.library.store import Library
+from node.model.local import labeled_faces
 from node.models.store import ModelStore
 from node.people import edits
 from node.people.state import State, read_state
@@ -152,6 +153,17 @@ def test_the_whole_sentence(seen: Seen, home: Path) -> None:
     assert str(PERSON) in {h["path"] for h in cli["hits"]}
     hit = next(h for h in cli["hits"] if h["path"] == str(PERSON))
     assert hit["people"] == ["Alice", "Scooby"]
+
+
+def test_a_named_figure_is_no_face_the_family_model_learns_from(seen: Seen, home: Path) -> None:
+    (rider,) = bodies(home, PERSON, "person")
+    with edits.editing(Home(home)) as library:
+        edits.name(library, rider, "Alice")
+        edits.name(library, seen.album.face_of("faces/id00/img1.jpg", home), "Alice")
+    learned = labeled_faces(Library.open(home / "library"))
+    alice = state(home).labels.by_name("Alice")
+    assert alice is not None and learned.subjects == [alice.id]  # the face, not the figure
+    assert learned.vectors.shape == (1, 128)
 
 
 def test_a_person_whose_face_was_found_gets_no_figure(seen: Seen) -> None:

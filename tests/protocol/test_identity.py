@@ -15,14 +15,18 @@ from protocol.identity import (
     DEVICE_NAME_OID,
     IdentityError,
     PrivateKey,
+    certificate_from_der,
     check_name,
     create_ca,
+    csr_from_der,
     dns_name,
     id_fingerprint,
     issue_device_certificate,
     key_id,
     make_csr,
     new_key,
+    renew_device_certificate,
+    renewal_due,
     verify_member,
 )
 
@@ -128,3 +132,43 @@ def test_names_must_be_short_and_printable(name: str) -> None:
 
 def test_names_are_trimmed() -> None:
     assert check_name("  Kitchen iPad ") == "Kitchen iPad"
+
+
+def test_renewal_keeps_key_and_name_and_refuses_strangers() -> None:
+    ca_key, key = new_key(), new_key()
+    ca = create_ca("Testers", ca_key)
+    short = issue_device_certificate(
+        make_csr(key, "phone"), ca, ca_key, lifetime=datetime.timedelta(days=30)
+    )
+    assert renewal_due(short) and not renewal_due(
+        issue_device_certificate(make_csr(key, "phone"), ca, ca_key)
+    )
+    renewed = renew_device_certificate(short, ca, ca_key)
+    assert verify_member(renewed, ca) == verify_member(short, ca)
+    assert renewed.public_key() == short.public_key()
+    assert renewed.not_valid_after_utc > short.not_valid_after_utc
+    other_key = new_key()
+    other_ca = create_ca("Joneses", other_key)
+    stranger = issue_device_certificate(make_csr(new_key(), "x"), other_ca, other_key)
+    with pytest.raises(IdentityError, match="not issued by this family"):
+        renew_device_certificate(stranger, ca, ca_key)
+
+
+def test_unreadable_certificates_and_requests_are_identity_errors() -> None:
+    """Found by fuzzing: a bad version number (cryptography's InvalidVersion, which is not a
+    ValueError) and an unknown key type (UnsupportedAlgorithm) must be refusals too."""
+    ca_key, key = new_key(), new_key()
+    ca = create_ca("Testers", ca_key)
+    der = issue_device_certificate(make_csr(key, "phone"), ca, ca_key).public_bytes(
+        serialization.Encoding.DER
+    )
+    version_2 = bytes.fromhex("a003020102")
+    assert version_2 in der
+    with pytest.raises(IdentityError, match="not a readable certificate"):
+        certificate_from_der(der.replace(version_2, bytes.fromhex("a003020122"), 1))
+    csr = make_csr(key, "phone").public_bytes(serialization.Encoding.DER)
+    ec_public_key = bytes.fromhex("06072a8648ce3d0201")
+    assert ec_public_key in csr
+    unknown = csr_from_der(csr.replace(ec_public_key, bytes.fromhex("06072a8648ce3d0260"), 1))
+    with pytest.raises(IdentityError, match="unreadable public key"):
+        issue_device_certificate(unknown, ca, ca_key)

@@ -15,6 +15,7 @@ from node.library.store import Library
 from node.people import edits
 from node.people.clusters import read_clusters
 from node.search import QueryError
+from node.search.family import search_family
 from node.search.run import Answer, parse, search
 from tests.albums import FILE_DATE, Album, copy_home
 
@@ -99,7 +100,7 @@ def test_finds_exactly_the_expected_photos(
     assert found(album, ask(library, text)) == sorted(expected)
 
 
-def test_hits_carry_date_place_people_and_device(album: Album, library: Library) -> None:
+def test_hits_carry_media_date_place_and_people(album: Album, library: Library) -> None:
     (paris, _) = sorted(ask(library, "Alice in Paris").hits, key=lambda h: h.path)
     assert album.relative(paris.path) == "faces/id00/img2.jpg"
     assert paris.place == "Paris, Ile-de-France, France"
@@ -108,7 +109,7 @@ def test_hits_carry_date_place_people_and_device(album: Album, library: Library)
     (couple,) = ask(library, "Dave").hits
     assert couple.people == ("Alice", "Dave")
     assert couple.place is None
-    assert paris.device == couple.device and len(paris.device) == 36
+    assert len(paris.media) == 64 and paris.media != couple.media
 
 
 def test_confirmed_faces_rank_above_assigned_ones(album: Album, library: Library) -> None:
@@ -142,7 +143,7 @@ def test_unknown_names_are_reported_and_match_nothing(library: Library) -> None:
     answer = ask(library, "Alice and Zed")
     assert answer.hits == [] and answer.query.unknown_names == ("Zed",)
     assert "Zed" in answer.notes[0] and "roost name" in answer.notes[0]
-    assert answer.to_json()["unknown_names"] == ["Zed"]
+    assert answer.unknown == ("Zed",)
 
 
 def test_an_empty_answer_says_what_each_part_matches(library: Library) -> None:
@@ -171,12 +172,18 @@ def test_contradictory_dates_are_an_error(library: Library) -> None:
 
 
 def test_the_answer_as_json(library: Library) -> None:
-    answer = ask(library, "Alice 2019").to_json()
-    assert set(answer) == {"query", "hits", "unknown_names", "total", "notes"}
+    query = parse(library, "Alice 2019", NOW)
+    answer = search_family(library, query, None, local=True).to_json()
+    assert set(answer) == {"query", "hits", "devices", "unknown_names", "total", "notes"}
     assert answer["query"]["subjects"] == ["Alice"]
     assert answer["query"]["taken"]["start"] == "2019-01-01"
     (hit,) = answer["hits"]
-    assert set(hit) == {"path", "device", "taken_at", "place", "people", "score"}
+    assert set(hit) == {
+        "device_id", "device", "media", "taken_at", "place", "people", "score", "also_on", "path",
+    }  # fmt: skip
+    (here,) = answer["devices"]
+    assert (here["answered"], here["hits"], here["error"]) == (True, 1, None)
+    assert hit["device_id"] == here["id"]
     assert hit["people"] == ["Alice"] and hit["taken_at"].startswith("2019-07-20")
 
 

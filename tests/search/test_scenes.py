@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from node.models.store import ModelStore
+from node.library.store import Library
+from node.models.store import MODELS_ENV, ModelStore
+from node.peer.device import Device
+from node.peer.server import serve_peers
+from node.search.family import search_family
 from node.search.run import Answer, parse, search
+from node.settings import Home
 from protocol.query import Query
-from tests.conftest import TESTDATA
-from tests.scenery import MODELS, Seen
+from tests.conftest import TESTDATA, roost_json
+from tests.family.families import add_member, new_family
+from tests.peer.devices import Member, make_device, owner_services
+from tests.scenery import MODELS, Seen, with_models
 
 # The library of tests/scenery.py takes minutes to index (more on a busy machine): the first
 # test pays for it in its set-up, which the default 600 s timeout would cut short.
@@ -83,6 +90,57 @@ def test_the_query_a_family_device_receives_finds_the_same(seen: Seen) -> None:
     local = search(library, query, models=ModelStore(MODELS))
     remote = search(library, received, models=ModelStore(MODELS))
     assert [h.path for h in local.hits] == [h.path for h in remote.hits]
+
+
+def test_a_scene_word_sent_to_a_family_device_finds_its_photos_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real Search RPC over mutual TLS on loopback: the asker has no photo; the
+    owner (scenes/ indexed with the models) reads the words and answers."""
+    monkeypatch.setenv(MODELS_ENV, str(MODELS))
+    asker_identity = add_member(new_family(tmp_path, admin="owner"), tmp_path, "asker")
+    roost_json("index", TESTDATA / "scenes", home=tmp_path / "owner", env=with_models())
+    owner = Member(Device.load(Home(tmp_path / "owner")))
+    asker = Member(make_device(asker_identity.directory.parent))
+    owner.server, greeter = serve_peers(
+        "127.0.0.1:0", owner.device.identity, owner.device.revocations, owner.device.directory,
+        owner_services(owner.device),
+    )  # fmt: skip
+    try:
+        asker.device.directory.record(
+            owner.device.identity.member, address=f"127.0.0.1:{greeter.listen_port}"
+        )
+        library = asker.device.library
+        query = parse(library, "horses", NOW)
+        assert query.text == ("horses",)
+        answer = search_family(library, query, asker.device, deadline=30)
+    finally:
+        owner.stop()
+    there = answer.devices[1]
+    assert (there.name, there.answered, there.error) == ("owner", True, None)
+    mine = owner.device.library
+    shown = search(mine, parse(mine, "horses", NOW))  # what the owner finds for itself
+    horses = {hash_of(mine, TESTDATA / "scenes" / n) for n in ("horses.jpg", "person.jpg")}
+    assert (
+        horses
+        <= {hit.media for hit in answer.hits}
+        == {hash_of(mine, Path(hit.path)) for hit in shown.hits}
+    )
+    assert {hit.device for hit in answer.hits} == {"owner"}
+    assert not any("analysed" in note for note in shown.notes)
+
+    # A photo the scene stages have not run on yet is reported, with the count.
+    kite = hash_of(mine, TESTDATA / "scenes" / "kite.jpg")
+    mine.stages.delete(f"stage IN ('objects', 'scene-labels') AND hash = '{kite}'")
+    partial = search(mine, parse(mine, "horses", NOW))
+    photos = len(list((TESTDATA / "scenes").glob("*.jpg")))
+    assert f"only {photos - 1} of {photos} photos have been analysed" in " ".join(partial.notes)
+
+
+def hash_of(library: Library, path: Path) -> str:
+    record = library.file(str(path))
+    assert record is not None, path
+    return str(record["hash"])
 
 
 def test_without_the_models_scene_words_are_not_answered(seen: Seen, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.library.store import Library, write_lock
+from node.peer.status import Exchange, PeerStatus
 from node.people.state import read_state
 from node.settings import Home
 from tests.conftest import roost
@@ -33,6 +34,9 @@ def test_a_family_and_when_its_devices_were_seen(home: Home, tmp_path: Path) -> 
     Directory(home.devices).record(
         phone.member, address="192.168.1.20:47000", seen=(NOW - timedelta(hours=3)).astimezone()
     )
+    heard = PeerStatus(home.peer_status)
+    heard.record(Exchange.SYNC, {phone.device_id: None}, at=(NOW - timedelta(hours=3)).astimezone())
+    heard.record(Exchange.SEARCH, {phone.device_id: "no answer within 3 s"}, at=NOW.astimezone())
     texts: list[str] = []
 
     async def scenario(pilot: Pilot[None]) -> None:
@@ -44,6 +48,7 @@ def test_a_family_and_when_its_devices_were_seen(home: Home, tmp_path: Path) -> 
     assert "this device: laptop" in family and "the family's admin" in family
     (phone_row,) = [line for line in family.splitlines() if line.startswith("phone")]
     assert phone_row.split() == ["phone", f"{phone.device_id[:8]}…", "3", "hours", "ago",
+                                 "3", "hours", "ago", "no", "answer", "(just", "now)",
                                  "192.168.1.20:47000"]  # fmt: skip
     status = next(t for t in texts if "photos ·" in t)
     assert status.endswith("1 family device")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,16 +9,12 @@ import pytest
 from PIL import Image
 
 from node.faces.models import ModelMissing
-from node.library.store import Library, in_clauses
 from node.models.registry import COCO_SSD, IMAGENET_MOBILENET
 from node.models.runtime import OnnxModel, TensorSpec
-from node.models.store import ModelStore
-from node.vision import tables
 from node.vision.classify import ImageNetClassifier
 from node.vision.detect import CocoDetector
-from node.vision.stage import update_vision
-from tests.conftest import TESTDATA, roost_json
-from tests.scenery import MODELS, with_models
+from tests.conftest import TESTDATA
+from tests.scenery import MODELS
 
 
 @pytest.fixture(scope="module")
@@ -82,34 +77,3 @@ def test_a_model_that_takes_other_inputs_is_refused(tmp_path: Path) -> None:
     garbage.write_bytes(b"\x00" * 100)
     with pytest.raises(ModelMissing, match="cannot be loaded by ONNX Runtime"):
         OnnxModel(garbage, []).run({}, ["x"])
-
-
-def test_the_stage_redoes_only_what_lacks_its_marker(tmp_path: Path) -> None:
-    """What a kill mid-stage leaves (payload rows without markers, or nothing) is redone by the
-    next run, photo by photo, to the same rows; finished photos are not touched."""
-    photos = tmp_path / "photos"
-    shutil.copytree(TESTDATA / "scenes", photos)
-    home = tmp_path / "home"
-    roost_json("index", photos, home=home, env=with_models())
-    library = Library.open(home / "library")
-
-    def rows() -> dict[str, list[dict[str, object]]]:
-        return {
-            name: sorted(table.search().limit(None).to_arrow().drop_columns(drop).to_pylist(),
-                         key=str)
-            for name, table, drop in (
-                ("objects", tables.objects_table(library), []),
-                ("bodies", tables.bodies_table(library), ["thumbnail", "embedding"]),
-                ("labels", tables.labels_table(library), []),
-            )
-        }  # fmt: skip
-
-    before = rows()
-    assert before["objects"] and before["bodies"] and len(before["labels"]) == 7
-    cut = sorted(tables.read_markers(library))[:3]
-    for predicate in in_clauses("hash", cut):
-        tables.vision_table(library).delete(predicate)  # as if killed before their markers
-    summary = update_vision(library, ModelStore(MODELS))
-    assert summary.analysed == 3
-    assert rows() == before
-    assert update_vision(library, ModelStore(MODELS)).analysed == 0

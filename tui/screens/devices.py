@@ -13,7 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from node.family import FamilyError
-from tui.data import Family, Overview
+from node.peer.status import Heard
+from tui.data import Family, FamilyModel, Overview
 from tui.screens.base import RoostScreen
 from tui.widgets.status import count
 
@@ -22,7 +23,8 @@ class DevicesScreen(RoostScreen):
     SUB_TITLE = "Devices and index"
     HELP = """
     The family devices this one has paired with or greeted over the family channel (`roost
-    node start` keeps greeting them), and this device's index.
+    node start` keeps greeting them), when names and labels were last synced with each and
+    whether it answered the last search, and this device's index.
     """
     DEFAULT_CSS = """
     DevicesScreen VerticalScroll { padding: 1 2; }
@@ -43,7 +45,9 @@ class DevicesScreen(RoostScreen):
         except FamilyError as exc:
             family = Text(str(exc))
         self.query_one("#family", Static).update(family)
-        self.query_one("#index", Static).update(_index(self.roost.overview()))
+        self.query_one("#index", Static).update(
+            _index(self.roost.overview(), self.roost.family_model(self.roost.state().labels))
+        )
 
 
 def _family(family: Family | None, now: datetime) -> RenderableType:
@@ -61,14 +65,32 @@ def _family(family: Family | None, now: datetime) -> RenderableType:
     )
     if not family.others:
         return Group(title, Text("No other device has joined yet."))
-    table = Table("device", "id", "last seen", "addresses", box=None, padding=(0, 2, 0, 0))
+    table = Table(
+        "device", "id", "last seen", "last sync", "last search", "addresses",
+        box=None, padding=(0, 2, 0, 0),
+    )  # fmt: skip
     for device in family.others:
         seen = "revoked" if device.revoked else ago(device.last_seen, now)
-        table.add_row(device.name, f"{device.id[:8]}…", seen, ", ".join(device.addresses) or "-")
+        table.add_row(
+            device.name,
+            f"{device.id[:8]}…",
+            seen,
+            _heard(device.sync, now),
+            _heard(device.search, now),
+            ", ".join(device.addresses) or "-",
+        )
     return Group(title, table)
 
 
-def _index(overview: Overview) -> RenderableType:
+def _heard(heard: Heard | None, now: datetime) -> str:
+    """When this device last asked, and whether the other answered."""
+    if heard is None:
+        return "never"
+    when = ago(datetime.fromisoformat(heard.at), now)
+    return when if heard.answered else f"no answer ({when})"
+
+
+def _index(overview: Overview, model: FamilyModel | None) -> RenderableType:
     o = overview
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_row("photos", str(o.photos))
@@ -78,7 +100,17 @@ def _index(overview: Overview) -> RenderableType:
     table.add_row("suggestions waiting", str(o.suggestions))
     table.add_row("indexing", o.writer or "not now")
     table.add_row("node", f"running, listening on {o.node}" if o.node else "not running")
+    table.add_row("face model", _model(model))
     return Group(Text("This device's index", style="bold"), table)
+
+
+def _model(model: FamilyModel | None) -> str:
+    if model is None:
+        return "none yet: names come from this device's labels"
+    return (
+        f"family model v{model.version}, round {model.round}, "
+        f"{count(model.participants, 'device')}, {count(len(model.people), 'person', 'people')}"
+    )
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

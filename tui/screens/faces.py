@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from node.people import edits
+from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State
-from node.people.suggest import CLUSTERED, CONFIRMED, SUGGESTED
 from tui.data import Edit
 from tui.screens.base import RoostScreen, Session
 from tui.screens.photo import PhotoScreen

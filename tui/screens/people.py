@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from node.people.state import State, SubjectRow
+from tui.data import FamilyModel
 from tui.screens.base import RoostScreen, Session
 from tui.screens.faces import FacesScreen
 from tui.widgets.cards import SubjectCard
@@ -53,10 +54,11 @@ class PeopleScreen(RoostScreen):
         rows = self._subjects[offset : offset + limit]
         shown = {row.id: self._preview(row) for row in rows}
         thumbnails = self.roost.thumbnails([face for faces in shown.values() for face in faces])
+        model = self.roost.family_model(self._state.labels)
         return [
             SubjectCard(
                 row.id,
-                _about(row),
+                _about(row, model),
                 [thumbnails.get(face) for face in shown[row.id]],
                 self.session.image_class,
             )
@@ -98,9 +100,12 @@ class PeopleScreen(RoostScreen):
             self.name_or_rename(row.id, subject, row.faces, pet=pet)
 
 
-def _about(row: SubjectRow) -> list[str]:
-    """The lines beside a card's faces."""
+def _about(row: SubjectRow, model: FamilyModel | None) -> list[str]:
+    """The lines beside a card's faces; "family model" for a person every device recognises
+    through the family's model."""
     if row.name is None:
         return ["Unnamed", count(row.faces, "face")]
     lines = [row.name, f"{row.kind} · {count(row.faces, 'face')}"]
+    if model is not None and row.id in model.people:
+        lines.append("family model")
     return [*lines, f"+{row.suggested} to review"] if row.suggested else lines

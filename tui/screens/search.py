@@ -1,19 +1,24 @@
-"""Search: the query language of `roost search`, answered by the same functions, with the photos
-found as a grid of thumbnails (decoded for the page on screen only)."""
+"""Search: the query language of `roost search`, answered by the same functions on this device
+and every family device that answers in time, with the photos found as a grid of thumbnails
+(this device's decoded for the page on screen only; another device's are the small thumbnails
+its answer carried), each from another device marked with that device's name."""
 
 from __future__ import annotations
 
+import io
 from typing import ClassVar
 
+from PIL import Image
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from node.media.decode import DecodeError
 from node.search import QueryError
-from node.search.run import Answer, Hit
+from node.search.family import FamilyAnswer, FamilyHit
 from tui.screens.base import RoostScreen, Session
 from tui.screens.photo import PhotoScreen
+from tui.screens.remote import RemotePhotoScreen
 from tui.widgets.cards import HitCard
 from tui.widgets.grid import Card, LazyGrid
 from tui.widgets.status import count
@@ -40,7 +45,7 @@ class SearchScreen(RoostScreen):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._text = ""
-        self._hits: list[Hit] = []
+        self._hits: list[FamilyHit] = []
 
     def body(self) -> ComposeResult:
         yield Input(placeholder="who, when, where: Alice and Scooby in Paris summer 2015")
@@ -50,17 +55,19 @@ class SearchScreen(RoostScreen):
     def _cards(self, offset: int, limit: int) -> list[Card]:
         cards: list[Card] = []
         for hit in self._hits[offset : offset + limit]:
-            try:
-                picture = self.roost.picture(hit.path, _THUMBNAIL)
-            except DecodeError:
-                picture = None
-            lines = [
-                hit.taken_at[:10],
-                hit.place or "no place",
-                ", ".join(hit.people) or "nobody named",
-            ]
-            cards.append(HitCard(hit.path, picture, lines, self.session.image_class))
+            when = hit.taken_at[:10] if hit.path else f"{hit.taken_at[:10]} · {hit.device}"
+            lines = [when, hit.place or "no place", ", ".join(hit.people) or "nobody named"]
+            key = hit.path or _remote_key(hit)
+            cards.append(HitCard(key, self._picture(hit), lines, self.session.image_class))
         return cards
+
+    def _picture(self, hit: FamilyHit) -> Image.Image | None:
+        try:
+            if hit.path is not None:
+                return self.roost.picture(hit.path, _THUMBNAIL)
+            return Image.open(io.BytesIO(hit.thumbnail)) if hit.thumbnail else None
+        except (DecodeError, OSError):
+            return None
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         self._text = event.value.strip()
@@ -72,13 +79,13 @@ class SearchScreen(RoostScreen):
         """Answer the query (again, after an edit: who is who may have changed)."""
         answer = self._answer()
         grid = self.query_one(LazyGrid)
-        self._hits = answer.hits if isinstance(answer, Answer) else []
+        self._hits = answer.hits if isinstance(answer, FamilyAnswer) else []
         self.query_one(".answer", Static).update(
             answer if isinstance(answer, str) else _describe(answer)
         )
         await grid.reset(len(self._hits), cursor=0)
 
-    def _answer(self) -> Answer | str:
+    def _answer(self) -> FamilyAnswer | str:
         if not self._text:
             return ""
         try:
@@ -87,6 +94,10 @@ class SearchScreen(RoostScreen):
             return f"cannot read the query: {exc}"
 
     async def on_lazy_grid_opened(self, event: LazyGrid.Opened) -> None:
+        remote = next((h for h in self._hits if _remote_key(h) == event.key), None)
+        if remote is not None and remote.path is None:
+            await self.app.push_screen(RemotePhotoScreen(self.session, remote))
+            return
         media_hash = self.roost.media_of(event.key)
         if media_hash is not None:
             await self.app.push_screen(PhotoScreen(self.session, media_hash))
@@ -98,6 +109,15 @@ class SearchScreen(RoostScreen):
         self.query_one(LazyGrid).focus()
 
 
-def _describe(answer: Answer) -> str:
+def _remote_key(hit: FamilyHit) -> str:
+    return f"{hit.device_id}:{hit.media}"
+
+
+def _describe(answer: FamilyAnswer) -> str:
     lines = [f"{count(answer.total, 'photo')} · {answer.query.to_structured_string()}"]
+    if len(answer.devices) > 1:
+        answered = [d.name for d in answer.devices if d.answered]
+        silent = [d.name for d in answer.devices if not d.answered]
+        line = f"searched {', '.join(answered)}"
+        lines.append(line + (f"; no answer from {', '.join(silent)}" if silent else ""))
     return "\n".join(lines + [f"note: {note}" for note in answer.notes])
