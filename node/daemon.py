@@ -11,7 +11,6 @@ withdrawn, calls in flight get a short grace, the state file is removed.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import resource
@@ -26,7 +25,7 @@ from node.family import FamilyError
 from node.family import identity as identity_files
 from node.family.invites import InviteBook
 from node.family.keys import PLAIN_WARNING, Protection
-from node.files import hold, holder, write_atomic
+from node.files import hold
 from node.peer.address import is_unspecified, join, local_ipv4_hosts, parse
 from node.peer.connections import ConnectionCap
 from node.peer.device import Device
@@ -42,6 +41,7 @@ from node.peer.search import SearchService
 from node.peer.server import GRACE_SECONDS, serve_pairing, serve_peers
 from node.peer.syncer import Syncer
 from node.people.state import read_state
+from node.running import NodeState
 from node.settings import Home
 from protocol.errors import RoostError
 
@@ -57,16 +57,6 @@ class NodeOptions:
     hello_interval: float
     coordinator: str | None = None  # the family coordinator's relay, if not found by itself
     two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
-
-
-@dataclass(frozen=True)
-class NodeState:
-    """What `node.json` says about the running node."""
-
-    pid: int
-    hosts: tuple[str, ...]
-    port: int
-    pairing_port: int | None
 
 
 def run(home: Home, options: NodeOptions) -> int:
@@ -97,17 +87,6 @@ def run(home: Home, options: NodeOptions) -> int:
             signal.signal(signum, signal.SIG_IGN)
     log.info("stopped")
     return 0
-
-
-def running_node(home: Home) -> NodeState | None:
-    """The state of the node running for `home`, or None if none is."""
-    if holder(home.node_lock) is None:
-        return None
-    try:
-        state = json.loads(home.node_state.read_text())
-    except FileNotFoundError:
-        return None  # starting up: the lock is taken, the listeners are not up yet
-    return NodeState(state["pid"], tuple(state["hosts"]), state["port"], state["pairing_port"])
 
 
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
@@ -147,6 +126,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     cleanup.callback(cap.stop)
     hosts = local_ipv4_hosts() if is_unspecified(host) else [host]
     client = device.client()
+    cleanup.callback(client.close)
     dialer = Dialer(
         identity.device_id,
         greeter,
@@ -171,8 +151,7 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
     threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
     _federate(home, options, device, greeter, cleanup)
-    state = {"pid": os.getpid(), "hosts": hosts, "port": port, "pairing_port": pairing_port}
-    write_atomic(home.node_state, json.dumps(state).encode(), mode=0o644)
+    NodeState(os.getpid(), tuple(hosts), port, pairing_port).write(home)
     cleanup.callback(home.node_state.unlink, missing_ok=True)
     bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
     return replace(options, listen=join(host, port), pair_listen=bound_pairing)

@@ -25,6 +25,7 @@ from protocol.query import Query
 
 MAX_HITS = 200  # per device and search
 DEFAULT_HITS = 50
+DEADLINE = 3.0  # seconds an asker waits for the slowest device, by default
 THUMBNAIL_PX = 256
 MAX_THUMBNAIL_BYTES = 64 << 10
 HITS_PER_MESSAGE = 8  # 8 × 64 KiB stays under the channel's 1 MiB message limit

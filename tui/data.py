@@ -32,6 +32,7 @@ from node.people.clusters import clusters_table
 from node.people.events import EVENTS
 from node.people.state import State, read_state
 from node.places import places_of
+from node.running import running_node
 from node.search.family import FamilyAnswer, FamilyHit, search_family
 from node.search.run import parse
 from node.settings import Home
@@ -205,8 +206,6 @@ class Roost:
     # -- the node and the family ---------------------------------------------------------------
 
     def overview(self) -> Overview:
-        from node.daemon import running_node  # the peer stack, loaded when the status is shown
-
         state = self.state()
         kinds = [subject.kind for subject in state.labels.subjects.values()]
         node = running_node(self.home)

@@ -8,45 +8,40 @@ code (the table in `errors`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from node.cli import (
-    check,
-    coordinator,
-    daemon,
-    family,
-    fetch,
-    library,
-    model,
-    models,
-    people,
-    search,
-    sync,
-    tui,
-)
 from node.cli.errors import explain
 from node.disk import refusing_full_disk
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-COMMAND_GROUPS = (
-    library,
-    people,
-    search,
-    models,
-    sync,
-    fetch,
-    family,
-    daemon,
-    coordinator,
-    model,
-    check,
-    tui,
-)
+# The module of each command group, and the commands it registers. A command imports its own
+# group only: importing them all costs seconds (the index's database, the models, Flower), which
+# `roost search` answered by the running node would otherwise pay every time.
+# `tests/cli/test_commands.py` checks this table against what the modules register.
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "library": ("index", "show"),
+    "people": (
+        "people", "name", "rename", "merge", "split", "reject", "confirm", "forget", "suggestions"
+    ),
+    "search": ("search",),
+    "models": ("models",),
+    "sync": ("sync",),
+    "fetch": ("fetch", "originals"),
+    "family": ("family",),
+    "daemon": ("node",),
+    "coordinator": ("coordinator",),
+    "model": ("model",),
+    "check": ("check",),
+    "tui": ("tui",),
+}  # fmt: skip
+_GROUP_OF = {command: group for group, commands in COMMAND_GROUPS.items() for command in commands}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(groups: Sequence[str] = tuple(COMMAND_GROUPS)) -> argparse.ArgumentParser:
+    """The parser of the commands in `groups` (by default, every command)."""
     parser = argparse.ArgumentParser(
         prog="roost",
         description="Private photo search for a family: index, name and find people and pets.",
@@ -57,14 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where this node keeps its state (default: ${HOME_ENV}, else the user data dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in COMMAND_GROUPS:
-        group.register(sub)
+    for group in groups:
+        importlib.import_module(f"node.cli.{group}").register(sub)
     return parser
 
 
+def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The one group that registers the command `argv` names; every group when it names none
+    that is known (`roost --help`, a typo), so that help and errors list every command."""
+    words = iter(argv)
+    for word in words:
+        if word == "--home":
+            next(words, None)
+        elif not word.startswith("-"):
+            group = _GROUP_OF.get(word)
+            return (group,) if group else tuple(COMMAND_GROUPS)
+        elif not word.startswith("--home="):
+            break  # an option before the command: -h, or one argparse will refuse
+    return tuple(COMMAND_GROUPS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(groups_for(words)).parse_args(words)
     home = Home.resolve(args.home)
     try:
         with refusing_full_disk(home.root):

@@ -13,15 +13,10 @@ error is an instance of (so the more specific rows come first). An exception tha
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-from node.faces.models import ModelMissing
-from node.family import FamilyError
-from node.library.store import LibraryError
-from node.people.edits import LabelError
-from node.search.errors import QueryError
 from protocol.errors import RoostError
-from protocol.pairing import CodeError
 
 USAGE: Final = 2
 FAILED: Final = 1
@@ -31,22 +26,37 @@ class CommandError(RoostError):
     """A command's own refusal: an argument that names nothing known, a path not indexed."""
 
 
-# (error class, exit code, what the message starts with)
-EXIT_CODES: Final[tuple[tuple[type[RoostError], int, str], ...]] = (
-    (QueryError, USAGE, "cannot read the query: "),
-    (LabelError, USAGE, ""),
-    (CodeError, USAGE, ""),
-    (FamilyError, USAGE, ""),
-    (CommandError, USAGE, ""),
-    (LibraryError, FAILED, ""),
-    (ModelMissing, FAILED, ""),
-    (RoostError, FAILED, ""),
-)
+ExitCodes = tuple[tuple[type[RoostError], int, str], ...]
+
+
+@cache
+def exit_codes() -> ExitCodes:
+    """(error class, exit code, what the message starts with), in the order they are tried.
+
+    Imported on first use: the classes live beside the code that raises them, some of it slow
+    to import, and most commands never fail."""
+    from node.faces.models import ModelMissing
+    from node.family import FamilyError
+    from node.library.store import LibraryError
+    from node.people.edits import LabelError
+    from node.search.errors import QueryError
+    from protocol.pairing import CodeError
+
+    return (
+        (QueryError, USAGE, "cannot read the query: "),
+        (LabelError, USAGE, ""),
+        (CodeError, USAGE, ""),
+        (FamilyError, USAGE, ""),
+        (CommandError, USAGE, ""),
+        (LibraryError, FAILED, ""),
+        (ModelMissing, FAILED, ""),
+        (RoostError, FAILED, ""),
+    )
 
 
 def explain(error: RoostError) -> tuple[str, int]:
     """The message to print for `error`, and the exit code."""
-    for kind, code, prefix in EXIT_CODES:
+    for kind, code, prefix in exit_codes():
         if isinstance(error, kind):
             return prefix + str(error), code
     raise AssertionError("RoostError is the table's last row")

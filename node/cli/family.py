@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from node.cli.common import print_json
-from node.daemon import running_node
 from node.family import FamilyError, backup
 from node.family import identity as identity_files
 from node.family.directory import DeviceRecord, Directory
@@ -20,6 +19,7 @@ from node.family.keys import PLAIN_WARNING, Protection
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.peer.address import join
 from node.peer.join import join as join_family
+from node.running import running_node
 from node.settings import Home
 from protocol.identity import IdentityError, id_fingerprint, key_fingerprint
 from protocol.pairing import InviteCode

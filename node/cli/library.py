@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from node.cli.common import print_json
+from node.cli.common import positive, print_json
 from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
 from node.index.registry import REGISTRY
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--batch-size",
-        type=_positive,
+        type=positive,
         default=IndexOptions.batch_size,
         metavar="N",
         help="photos per commit; at most this much work is redone after a crash",
@@ -61,13 +61,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run_show)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run_index(args: argparse.Namespace, home: Home) -> int:

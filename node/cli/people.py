@@ -11,9 +11,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from node.cli.common import print_json
+from node.cli.common import positive, print_json
 from node.cli.errors import CommandError
-from node.cli.library import _positive
 from node.library.store import Library
 from node.people import edits
 from node.people.state import FaceRow, State, SubjectRow, read_state
@@ -31,7 +30,7 @@ def register(sub: Sub) -> None:
         "has named yet, with face counts. With ID (a person, pet or cluster): its faces.",
     )
     p.add_argument("id", nargs="?", metavar="ID", help="a name, person/pet id or cluster id")
-    p.add_argument("--limit", type=_positive, metavar="N", help="show at most N entries")
+    p.add_argument("--limit", type=positive, metavar="N", help="show at most N entries")
     p.add_argument("--offset", type=_not_negative, default=0, metavar="N", help="skip N faces")
     _json(p)
     p.set_defaults(run=run_people)
@@ -69,7 +68,7 @@ def register(sub: Sub) -> None:
         description="Faces close to a named person or pet but not close enough to be assigned "
         "without asking, most confident first.",
     )
-    p.add_argument("--limit", type=_positive, metavar="N", help="show at most N")
+    p.add_argument("--limit", type=positive, metavar="N", help="show at most N")
     _json(p)
     p.set_defaults(run=run_suggestions)
 

@@ -1,6 +1,8 @@
 """`roost search "QUERY"`: find photos by who, when and where, on every family device at once.
 
-Reading the query and answering it are `node.search`'s; this module prints the answer.
+Reading the query and answering it are `node.search`'s; this module prints the answer. When
+this home's node runs, it answers (it has the index open), and the command imports no more than
+the channel to it; the index and the search are imported only to answer here.
 """
 
 from __future__ import annotations
@@ -9,20 +11,16 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from node.cli.common import print_json
-from node.cli.library import _positive
-from node.daemon import running_node
+from node.cli.common import positive, print_json
 from node.family import FamilyError
-from node.library.store import Library
 from node.peer.address import join
 from node.peer.device import Device
-from node.peer.local import ask_own_node
+from node.peer.own_node import ask_own_node
 from node.peer.status import Exchange, PeerStatus
-from node.search.family import DEADLINE, search_family
-from node.search.run import parse
+from node.running import running_node
 from node.settings import Home
 from protocol.query import Query
-from protocol.search import MAX_HITS
+from protocol.search import DEADLINE, MAX_HITS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("query", metavar="QUERY", help="what to find, in one quoted argument")
     p.add_argument(
-        "--limit", type=_positive, default=50, metavar="N", help=f"at most N hits (≤ {MAX_HITS})"
+        "--limit", type=positive, default=50, metavar="N", help=f"at most N hits (≤ {MAX_HITS})"
     )
     p.add_argument("--local", action="store_true", help="search this device only")
     p.add_argument(
@@ -76,6 +74,10 @@ def _from_node(args: argparse.Namespace, home: Home, limit: int) -> dict[str, An
 
 
 def _here(args: argparse.Namespace, home: Home, limit: int) -> dict[str, Any]:
+    from node.library.store import Library
+    from node.search.family import search_family
+    from node.search.run import parse
+
     library = Library.open(home.library)
     query = parse(library, args.query, datetime.now())
     try:

@@ -24,6 +24,7 @@ from node.family.identity import Identity
 from node.family.revocations import RevocationStore
 from node.peer import PeerError
 from node.peer.address import parse
+from node.peer.channels import Channels
 from node.peer.fanout import Peer, remaining
 from node.peer.tls import client_context
 from protocol.gen import roost_pb2, roost_pb2_grpc
@@ -38,7 +39,8 @@ T = TypeVar("T")
 
 
 class PeerClient:
-    """Calls family devices as this device."""
+    """Calls family devices as this device. `reach` keeps its channels open for the next call
+    (`Channels`); `close` closes them."""
 
     def __init__(
         self,
@@ -54,6 +56,14 @@ class PeerClient:
             private_key=identity.key_pem(),
             certificate_chain=identity.certificate_pem(),
         )
+        self._channels = Channels(self._open)
+
+    def close(self) -> None:
+        self._channels.close()
+
+    @property
+    def open_channels(self) -> int:
+        return len(self._channels)
 
     def hello(
         self, address: str, device_id: str, greeting: roost_pb2.Greeting
@@ -71,11 +81,10 @@ class PeerClient:
     def service(
         self, address: str, device_id: str, service: Callable[[grpc.Channel], S]
     ) -> Iterator[S]:
-        """A stub of `service` on a channel to `device_id` at `address`, pinned to that id."""
-        if self._revocations.is_revoked(device_id):
-            raise PeerError(f"{device_id} is revoked; not calling it")
-        options = _options(dns_name(device_id), MAX_PEER_MESSAGE_BYTES)
-        with grpc.secure_channel(address, self._credentials, options=options) as channel:
+        """A stub of `service` on a new channel to `device_id` at `address`, pinned to that id,
+        closed on leaving."""
+        self._refuse_revoked(device_id)
+        with self._open(address, device_id) as channel:
             yield service(grpc.intercept_channel(channel, *self._interceptors))
 
     def reach(
@@ -85,19 +94,33 @@ class PeerClient:
         service: Callable[[grpc.Channel], S],
         attempt: Callable[[S, float], T],
     ) -> T:
-        """`attempt(stub, timeout)` at the first of the peer's addresses that is up. Only an
-        unreachable address moves on to the next; a refusal is final."""
+        """`attempt(stub, timeout)` at the first of the peer's addresses that is up, on a
+        channel kept open for the next call. Only an unreachable address moves on to the next
+        (and its channel is dropped); a refusal is final."""
+        self._refuse_revoked(peer.id)
         failures = []
         for address in peer.addresses:
-            with self.service(address, peer.id, service) as stub:
-                try:
-                    return attempt(stub, remaining(deadline))
-                except grpc.RpcError as exc:
-                    failure = f"{address}: {exc.code().name}: {exc.details()}"
-                    if exc.code() != grpc.StatusCode.UNAVAILABLE:
-                        raise PeerError(failure) from exc
-                    failures.append(failure)
+            channel = grpc.intercept_channel(
+                self._channels.get(address, peer.id), *self._interceptors
+            )
+            try:
+                return attempt(service(channel), remaining(deadline))
+            except grpc.RpcError as exc:
+                failure = f"{address}: {exc.code().name}: {exc.details()}"
+                if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise PeerError(failure) from exc
+                self._channels.drop(address, peer.id)
+                failures.append(failure)
         raise PeerError("; ".join(failures) or f"no address known for {peer.name}")
+
+    def _refuse_revoked(self, device_id: str) -> None:
+        if self._revocations.is_revoked(device_id):
+            self._channels.drop_device(device_id)
+            raise PeerError(f"{device_id} is revoked; not calling it")
+
+    def _open(self, address: str, device_id: str) -> grpc.Channel:
+        options = _options(dns_name(device_id), MAX_PEER_MESSAGE_BYTES)
+        return grpc.secure_channel(address, self._credentials, options=options)
 
     def identify(self, address: str) -> str:
         """The id of the family device serving `address`, from a mutual-TLS handshake."""

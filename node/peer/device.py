@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.identity import Identity
 from node.family.revocations import REVOCATION_FILE, RevocationStore
-from node.library.store import Library
 from node.peer.client import PeerClient
 from node.peer.fanout import Peer
 from node.settings import Home
+
+if TYPE_CHECKING:
+    from node.library.store import Library
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,18 @@ class Device:
 
     @cached_property
     def library(self) -> Library:
-        """Opened on first use: the peer layer alone (Hello, pairing) never needs it."""
+        """Opened on first use: the peer layer alone (Hello, pairing, a command handing its
+        query to the node) never needs it, nor the seconds its database takes to import."""
+        from node.library.store import Library
+
         return Library.open(self.home.library)
 
     def client(self) -> PeerClient:
+        """The one client this device calls others with, so its open channels are reused."""
+        return self._client
+
+    @cached_property
+    def _client(self) -> PeerClient:
         return PeerClient(self.identity, self.revocations, self.interceptors)
 
     def peers(self) -> list[Peer]:

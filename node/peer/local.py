@@ -5,29 +5,23 @@ seconds to import), while the node has the index open and the family at hand. So
 runs for the home, the command sends it the query text and prints the answer: the same
 `node.search.family` search, run where it is cheap. The caller authenticates with this device's
 own certificate, and the service refuses every other device, since answers hold local paths.
+The command's side is `node.peer.own_node`.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
-from typing import Any
 
 import grpc
 from cryptography import x509
 
 from node.peer.device import Device
-from node.peer.fanout import Peer
 from node.peer.services import Call, Refused, rpc
 from node.peer.status import Exchange, PeerStatus
-from node.search import QueryError
 from node.search.family import search_family
 from node.search.run import parse
 from protocol.gen import roost_pb2, roost_pb2_grpc
-from protocol.wire import MAX_CALL_SECONDS
-
-HERE_SECONDS = 10.0  # on top of the family deadline: this device's own search
 
 
 class LocalService(roost_pb2_grpc.LocalServicer):  # type: ignore[misc]
@@ -62,26 +56,3 @@ class LocalService(roost_pb2_grpc.LocalServicer):  # type: ignore[misc]
             asked = {d.id: d.error for d in answer.devices[1:]}
             PeerStatus(self._device.home.peer_status).record(Exchange.SEARCH, asked)
         return roost_pb2.AskReply(answer=json.dumps(answer.to_json()))
-
-
-def ask_own_node(
-    device: Device, address: str, text: str, limit: int, local: bool, timeout: float
-) -> dict[str, Any]:
-    """The running node's answer to `text`: a PeerError if it cannot give one (then search
-    here instead), a QueryError if the query cannot be read."""
-    own = Peer(device.id, device.name, (address,))
-    request = roost_pb2.AskRequest(text=text, limit=limit, local=local, timeout=timeout)
-    seconds = min(timeout + HERE_SECONDS, MAX_CALL_SECONDS)
-
-    def search(stub: roost_pb2_grpc.LocalStub, remaining: float) -> dict[str, Any]:
-        try:
-            reply = stub.Search(request, timeout=remaining)
-        except grpc.RpcError as exc:
-            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                raise QueryError(exc.details()) from None
-            raise
-        answer: dict[str, Any] = json.loads(reply.answer)
-        return answer
-
-    deadline = time.monotonic() + seconds
-    return device.client().reach(own, deadline, roost_pb2_grpc.LocalStub, search)

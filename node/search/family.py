@@ -27,9 +27,7 @@ from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.search.run import Answer, search, unknown_note
 from protocol.query import Query
-from protocol.search import DEFAULT_HITS, SearchRequest
-
-DEADLINE = 3.0  # seconds a family search waits for the slowest device
+from protocol.search import DEADLINE, DEFAULT_HITS, SearchRequest
 
 
 @dataclass(frozen=True)

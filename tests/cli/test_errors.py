@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.cli.errors import EXIT_CODES, CommandError, explain
+from node.cli.errors import CommandError, exit_codes, explain
 from node.faces.models import ModelMissing
 from node.family import FamilyError
 from node.library.store import LibraryBusy, LibraryError
@@ -48,7 +48,7 @@ def test_the_table_gives_message_and_exit_code(error: RoostError, code: int, mes
 
 
 def test_specific_rows_come_before_their_bases() -> None:
-    kinds = [kind for kind, _, _ in EXIT_CODES]
+    kinds = [kind for kind, _, _ in exit_codes()]
     for n, kind in enumerate(kinds):
         assert not any(issubclass(kind, earlier) for earlier in kinds[:n]), kind
     assert kinds[-1] is RoostError

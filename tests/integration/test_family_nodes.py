@@ -14,13 +14,13 @@ from pathlib import Path
 import grpc
 import pytest
 
-from node.daemon import running_node
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
 from node.peer.client import PeerClient
 from node.peer.connections import PER_ADDRESS
 from node.peer.hello import Greeter
+from node.running import running_node
 from node.settings import Home
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.identity import dns_name

@@ -9,7 +9,8 @@ import pytest
 
 from node.peer import PeerError
 from node.peer.device import Device
-from node.peer.local import LocalService, ask_own_node
+from node.peer.local import LocalService
+from node.peer.own_node import ask_own_node
 from node.peer.services import PeerService
 from node.search import QueryError
 from protocol.gen import roost_pb2, roost_pb2_grpc
