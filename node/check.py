@@ -68,10 +68,12 @@ def check(home: Home) -> list[Finding]:
 
 
 def repair(home: Home) -> list[str]:
-    """Fix what `check` marks as repairable, under the library's write lock; what was done."""
+    """Fix what `check` marks as repairable, under the index lock and then the labels lock
+    (the label log and people state are deduplicated too); what was done."""
     with write_lock(home.library_lock):
         library = Library.open(home.library)
-        done = [_dedupe(library, name) for name in _table_names(library)]
+        with library.labels_lock():
+            done = [_dedupe(library, name) for name in _table_names(library)]
         media = set(_column(library.media, "hash"))
         done.append(_delete_unless(library.faces, "id", "media_hash", media, "faces"))
         done.append(_delete_unless(library.files, "path", "hash", media, "files"))

@@ -1,7 +1,8 @@
 """`roost node start`: the long-running node.
 
-It serves the family channel (and, on the admin device, the pairing listener), announces itself
-and browses over mDNS, and keeps saying Hello to the devices it finds. One node per home: an
+It keeps the library's folders indexed (`node.watch`), serves the family channel (and, on the
+admin device, the pairing listener), announces itself and browses over mDNS, and keeps saying
+Hello to the devices it finds; a device in no family yet only indexes. One node per home: an
 exclusive lock on `<home>/node.lock` (released by the kernel however the process ends) keeps a
 second one out. While running it writes `<home>/node.json` so other commands (`roost family
 invite`) know where it listens. SIGTERM or SIGINT stop it cleanly: the mDNS announcement is
@@ -43,6 +44,7 @@ from node.peer.syncer import Syncer
 from node.people.state import read_state
 from node.running import NodeState
 from node.settings import Home
+from node.watch.keeper import Keeper
 from protocol.errors import RoostError
 
 log = logging.getLogger("roost.node")
@@ -57,16 +59,23 @@ class NodeOptions:
     hello_interval: float
     coordinator: str | None = None  # the family coordinator's relay, if not found by itself
     two_device_consent: bool = False  # take part in rounds of two, without secure aggregation
+    index: bool = True  # keep the library's folders indexed (`node.watch`)
 
 
 def run(home: Home, options: NodeOptions) -> int:
+    """Run the node until SIGTERM or SIGINT. The family side starts again whenever this
+    device's identity files change (a renewed certificate, a restored CA key, a family just
+    created or joined); the indexing starts once and runs through those restarts, since
+    nothing in it depends on the identity and a restart would abort a run in progress."""
     home.ensure()
-    with _exclusive(home.node_lock):
+    with _exclusive(home.node_lock), contextlib.ExitStack() as node:
         log_to(home.node_log)
         _raise_file_limit()
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        if options.index:
+            _keep_indexed(home, node)
         while not stop.is_set():
             with contextlib.ExitStack() as cleanup:
                 started = identity_files.stamp(home.identity)
@@ -75,8 +84,9 @@ def run(home: Home, options: NodeOptions) -> int:
                 while not stop.wait(0.5):
                     if identity_files.stamp(home.identity) != started:
                         log.info(
-                            "this device's identity changed (a renewed certificate, a restored "
-                            "CA key): restarting the listeners with it"
+                            "this device's identity changed (a family created or joined, a "
+                            "renewed certificate, a restored CA key): restarting the listeners "
+                            "with it"
                         )
                         break
                 else:
@@ -89,8 +99,21 @@ def run(home: Home, options: NodeOptions) -> int:
     return 0
 
 
+def _keep_indexed(home: Home, node: contextlib.ExitStack) -> None:
+    """Start the library's indexing (`node.watch`) for the life of the node."""
+    keeper = Keeper(home)
+    keeper.start()
+    node.callback(keeper.stop)
+    log.info("keeping the library's folders indexed")
+
+
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
-    """Start everything; the options to start again with, on the ports now bound."""
+    """Start everything that speaks to the family; the options to start again with, on the
+    ports now bound. In no family yet, only say the node runs (it indexes all the same)."""
+    if not identity_files.exists(home.identity):
+        log.info("in no family yet: not serving peers (`roost family create` or `join`)")
+        _publish(home, [], None, None, cleanup)
+        return options
     device = Device.load(home)
     identity, revocations, directory = device.identity, device.revocations, device.directory
     if identity.protection is Protection.PLAIN:
@@ -151,10 +174,22 @@ def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> N
     _every(options.hello_interval, renewer.check, "certificate-renewal", cleanup)
     threading.Thread(target=_open_library, args=(device,), name="open-library", daemon=True).start()
     _federate(home, options, device, greeter, cleanup)
-    NodeState(os.getpid(), tuple(hosts), port, pairing_port).write(home)
-    cleanup.callback(home.node_state.unlink, missing_ok=True)
+    _publish(home, hosts, port, pairing_port, cleanup)
     bound_pairing = join(parse(pair_listen)[0], pairing_port) if pairing_port else pair_listen
     return replace(options, listen=join(host, port), pair_listen=bound_pairing)
+
+
+def _publish(
+    home: Home,
+    hosts: list[str],
+    port: int | None,
+    pairing_port: int | None,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    """Write node.json (removed when the node stops or restarts): the node is up, and where it
+    listens."""
+    NodeState(os.getpid(), tuple(hosts), port, pairing_port).write(home)
+    cleanup.callback(home.node_state.unlink, missing_ok=True)
 
 
 def _every(

@@ -24,12 +24,19 @@ def forget_face_derivations(library: Library) -> None:
 
 
 def derive(library: Library) -> None:
-    """Bring clusters, places and the people state up to date. The caller holds the lock."""
+    """Bring clusters, places and the people state up to date.
+
+    The caller holds the index lock, which covers clusters and places. The people state and the
+    label log belong to label edits too, so the labels lock is taken only for the refresh:
+    an edit made while this run indexed waits for this step alone, and one made before it is
+    folded in here."""
     clustered = update_clusters(library) + update_pet_clusters(library)
     located = update_places(library)
-    refresh(library)
     if clustered or located:
-        # Every run and every label edit appends a small fragment; merge them now and then.
-        derived = (clusters_table(library), pet_clusters_table(library), places_table(library))
-        for table in (*derived, EventLog(library).table):
+        # Every run appends a small fragment to each; merge them now and then.
+        for table in (clusters_table(library), pet_clusters_table(library), places_table(library)):
             table.optimize()
+    with library.labels_lock(wait=True):
+        refresh(library)
+        if clustered or located:
+            EventLog(library).table.optimize()  # each label edit appended a fragment

@@ -5,8 +5,10 @@
   cut can lose the rename even though the data reached the disk). `create_once` is the same for a
   file that must be made exactly once, even by racing processes.
 - `hold` takes an exclusive `flock` for a block and records who holds it (`pid N`) in the lock
-  file, so that `holder` can say who is busy without waiting. The kernel releases a flock however
-  its process ends, so a crash never leaves a stale lock; the text only names the holder.
+  file, so that `holder` can say who is busy without waiting. It fails at once, waits, or waits
+  a bounded time (for locks that every holder keeps only briefly, like the labels lock). The
+  kernel releases a flock however its process ends, so a crash never leaves a stale lock; the
+  text only names the holder.
 - `locked` serialises read-modify-write cycles on a small file shared by the CLI and the running
   node, through a sibling `.lock` file.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,20 +56,22 @@ def create_once(path: Path, data: bytes, mode: int = 0o644) -> bool:
 
 @contextlib.contextmanager
 def hold(
-    lock_file: Path, *, wait: bool = False, refuse: Callable[[str], RoostError] | None = None
+    lock_file: Path,
+    *,
+    wait: bool | float = False,
+    refuse: Callable[[str], RoostError] | None = None,
 ) -> Iterator[None]:
     """Hold an exclusive lock on `lock_file` for the block.
 
-    Without `wait`, a lock held elsewhere raises `refuse(holder)` (default `LockHeld`) at once,
-    where `holder` is what the holder recorded, e.g. "pid 4242"."""
+    `wait` False: a lock held elsewhere raises `refuse(holder)` (default `LockHeld`) at once,
+    where `holder` is what the holder recorded, e.g. "pid 4242". True: wait as long as it takes.
+    A number: wait up to that many seconds, then refuse."""
     lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _take(fd, wait):
             who = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise (refuse or _held)(who) from None
+            raise (refuse or _held)(who)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
         try:
@@ -75,6 +80,25 @@ def hold(
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+_POLL = 0.02  # seconds between tries of a bounded wait
+
+
+def _take(fd: int, wait: bool | float) -> bool:
+    """Take the flock on `fd` as `hold` describes; False when it stays held elsewhere."""
+    if wait is True:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return True
+    deadline = time.monotonic() + (0.0 if wait is False else float(wait))
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL)
 
 
 def holder(lock_file: Path) -> str | None:

@@ -19,7 +19,7 @@ class NodeState:
 
     pid: int
     hosts: tuple[str, ...]
-    port: int
+    port: int | None  # None: in no family, so serving no peers
     pairing_port: int | None
 
     def write(self, home: Home) -> None:

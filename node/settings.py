@@ -20,12 +20,24 @@ class Home:
     """The layout of a node's home directory."""
 
     root: Path
+    config_path: Path | None = None  # the settings file, when not `<root>/config.toml`
 
     @classmethod
     def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> Home:
-        """`--home`, else `$ROOST_HOME`, else the platform's user data dir."""
-        chosen = explicit or os.environ.get(HOME_ENV) or platformdirs.user_data_dir("roost")
-        return cls(Path(chosen).expanduser().absolute())
+        """`--home`, else `$ROOST_HOME`, else the platform's user data dir.
+
+        The default home's settings live in the platform's config dir; a home chosen explicitly
+        is a node of its own and keeps its settings inside it (see `node.config`)."""
+        chosen = explicit or os.environ.get(HOME_ENV)
+        if chosen:
+            return cls(Path(chosen).expanduser().absolute())
+        config = Path(platformdirs.user_config_dir("roost")) / "config.toml"
+        return cls(Path(platformdirs.user_data_dir("roost")).absolute(), config)
+
+    @property
+    def config_file(self) -> Path:
+        """The node's settings (`node.config`): library folders, how the node indexes."""
+        return self.config_path or self.root / "config.toml"
 
     @property
     def library(self) -> Path:
@@ -65,6 +77,11 @@ class Home:
     @property
     def node_log(self) -> Path:
         return self.root / "node.log"
+
+    @property
+    def indexing(self) -> Path:
+        """Written by the running node's indexing: its state and progress (`node.watch`)."""
+        return self.root / "indexing.json"
 
     @property
     def peer_status(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,25 @@ def test_hold_refuses_a_second_holder_and_names_the_first(tmp_path: Path) -> Non
     assert holder(lock) is None  # the kernel released it with the process
     with hold(lock):
         assert holder(lock) == f"pid {os.getpid()}"
+
+
+def test_a_bounded_wait_takes_a_lock_released_in_time_and_refuses_one_that_is_not(
+    tmp_path: Path,
+) -> None:
+    lock = tmp_path / "labels.lock"
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    other = multiprocessing.Process(target=_hold_then_wait, args=(str(lock), ready, release))
+    other.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(LockHeld, match=f"pid {other.pid}"), hold(lock, wait=0.1):
+            pass
+        threading.Timer(0.2, release.set).start()  # released while the next hold waits
+        with hold(lock, wait=30):
+            assert holder(lock) == f"pid {os.getpid()}"
+    finally:
+        release.set()
+        other.join()
 
 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 People, faces and suggestions come from `node.people.state` (the materialised per-face table,
 so a screen lists 10,000 faces without loading them); thumbnails are fetched for the faces on
 screen only; searches go through `node.search.run` exactly as `roost search` does; and every
-label edit is a function of `node.people.edits` called under its write lock, as `roost name`
+label edit is a function of `node.people.edits` called under its labels lock, as `roost name`
 and the other commands call them.
 """
 
@@ -16,27 +16,24 @@ from pathlib import Path
 
 from PIL import Image
 
+from node import status
 from node.family import FamilyError
-from node.family import identity as identity_files
-from node.family.directory import Directory
-from node.family.revocations import REVOCATION_FILE, RevocationStore
-from node.files import holder
 from node.index.run import IndexOptions
 from node.library.store import Library
 from node.media.decode import decode
 from node.peer.device import Device
 from node.peer.originals import fetch
-from node.peer.status import Exchange, Heard, PeerStatus
+from node.peer.status import Exchange, PeerStatus
 from node.people import edits
 from node.people.clusters import clusters_table
 from node.people.events import EVENTS
 from node.people.state import State, read_state
 from node.places import places_of
-from node.running import running_node
 from node.search.family import FamilyAnswer, FamilyHit, search_family
 from node.search.run import parse
 from node.settings import Home
-from protocol.labels import Kind, Labels
+from node.status import Family
+from protocol.labels import Labels
 
 Edit = Callable[[Library], edits.Change]
 
@@ -52,8 +49,9 @@ class Overview:
     clusters: int
     suggestions: int
     node: str | None  # the running node's address, when one runs for this home
-    writer: str | None  # who holds the library's write lock (an index run), when someone does
+    writer: str | None  # who holds the index lock, when someone other than the node does
     devices: int | None  # other family devices known; None: no family yet
+    indexing: str | None = None  # what the running node's indexing is doing, in a few words
 
 
 @dataclass(frozen=True)
@@ -64,25 +62,6 @@ class FamilyModel:
     round: int
     participants: int
     people: frozenset[str]  # live subject ids it recognises by prototype
-
-
-@dataclass(frozen=True)
-class FamilyDevice:
-    id: str
-    name: str
-    last_seen: datetime | None
-    addresses: tuple[str, ...]
-    revoked: bool
-    sync: Heard | None = None  # the last label sync with it
-    search: Heard | None = None  # the last search it was asked
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    this_device: FamilyDevice
-    is_admin: bool
-    others: list[FamilyDevice]  # by name
 
 
 @dataclass(frozen=True)
@@ -131,7 +110,7 @@ class Roost:
         return {face: row["thumbnail"] for face, row in rows.items()}
 
     def edit(self, *steps: Edit) -> list[edits.Change]:
-        """Run label edits in order under one hold of the library's write lock."""
+        """Run label edits in order under one hold of the library's labels lock."""
         with edits.editing(self.home) as library:
             return [step(library) for step in steps]
 
@@ -207,19 +186,26 @@ class Roost:
 
     def overview(self) -> Overview:
         state = self.state()
-        kinds = [subject.kind for subject in state.labels.subjects.values()]
-        node = running_node(self.home)
+        counts = status.Counts.of(self.library, state)
+        node = status.node(self.home)
+        writer = status.writer(self.home)
+        indexing = None
+        if node is not None and node.indexing is not None:
+            indexing = status.indexing_text(node.indexing)
+            if writer == f"pid {node.pid}":
+                writer = None  # the node's indexing, which `indexing` describes
         family = self.family()
         return Overview(
-            photos=self.library.media.count_rows(),
-            faces=self.library.faces.count_rows(),
-            people=kinds.count(Kind.PERSON),
-            pets=kinds.count(Kind.PET),
-            clusters=sum(1 for row in state.subjects() if row.kind == "cluster"),
-            suggestions=len(state.suggestions()),
-            node=None if node is None else f":{node.port}",
-            writer=holder(self.home.library_lock),
+            photos=counts.photos + counts.videos,
+            faces=counts.faces,
+            people=counts.people,
+            pets=counts.pets,
+            clusters=counts.clusters,
+            suggestions=counts.suggestions,
+            node=None if node is None else f":{node.port}" if node.port else "",
+            writer=writer,
             devices=None if family is None else len(family.others),
+            indexing=indexing,
         )
 
     def family_model(self, labels: Labels) -> FamilyModel | None:
@@ -236,25 +222,4 @@ class Roost:
         return FamilyModel(model.version, model.round, len(model.participants), people)
 
     def family(self) -> Family | None:
-        if not identity_files.exists(self.home.identity):
-            return None
-        identity = identity_files.load(self.home.identity)
-        revocations = RevocationStore(self.home.identity / REVOCATION_FILE, identity.ca_certificate)
-        revoked = revocations.current()
-        known = Directory(self.home.devices).all()
-        heard = PeerStatus(self.home.peer_status).all()
-        others = [
-            FamilyDevice(
-                record.id,
-                record.name,
-                record.last_seen,
-                record.addresses,
-                revoked is not None and revoked.revokes(record.id),
-                heard.get(record.id, {}).get(Exchange.SYNC),
-                heard.get(record.id, {}).get(Exchange.SEARCH),
-            )
-            for record in sorted(known.values(), key=lambda r: (r.name.casefold(), r.id))
-            if record.id != identity.device_id
-        ]
-        this = FamilyDevice(identity.device_id, identity.name, None, (), False)
-        return Family(identity.family_name, this, identity.is_admin, others)
+        return status.family(self.home)

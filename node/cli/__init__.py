@@ -23,6 +23,8 @@ from protocol.errors import RoostError
 # `tests/cli/test_commands.py` checks this table against what the modules register.
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "library": ("index", "show"),
+    "folders": ("folders", "config"),
+    "status": ("status",),
     "people": (
         "people", "name", "rename", "merge", "split", "reject", "confirm", "forget", "suggestions"
     ),

@@ -1,10 +1,11 @@
-"""`roost node`: run this device's node, or say Hello to a family device by hand."""
+"""`roost node`: run this device's node (or install it as a service), or say Hello to a family
+device by hand."""
 
 from __future__ import annotations
 
 import argparse
 
-from node import daemon
+from node import daemon, service
 from node.cli.common import print_json
 from node.family import identity as identity_files
 from node.family.directory import Directory
@@ -20,7 +21,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     commands = node.add_subparsers(dest="node_command", metavar="COMMAND", required=True)
 
     start = commands.add_parser(
-        "start", help="serve family devices and find them on the LAN (foreground, until SIGTERM)"
+        "start",
+        help="keep the library indexed, serve family devices and find them on the LAN "
+        "(foreground, until SIGTERM)",
     )
     start.add_argument(
         "--listen",
@@ -52,6 +55,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="how often to greet known devices again (default: 30)",
     )
     start.add_argument(
+        "--no-index", action="store_true", help="serve only: leave the library's folders alone"
+    )
+    start.add_argument(
         "--coordinator",
         metavar="HOST:PORT",
         help="the family coordinator's address, where the family cannot announce it",
@@ -63,6 +69,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "this device's contribution (no secure aggregation)",
     )
     start.set_defaults(run=run_start)
+
+    install = commands.add_parser(
+        "install",
+        help="run the node as this user's service (systemd user unit, launchd agent)",
+    )
+    install.add_argument(
+        "--print", action="store_true", help="only print the unit (or agent) and where it goes"
+    )
+    install.set_defaults(run=run_install)
+    uninstall = commands.add_parser("uninstall", help="stop the service and remove it")
+    uninstall.set_defaults(run=run_uninstall)
 
     hello = commands.add_parser("hello", help="say Hello to the family device at HOST:PORT")
     hello.add_argument("address", metavar="HOST:PORT")
@@ -79,8 +96,29 @@ def run_start(args: argparse.Namespace, home: Home) -> int:
         hello_interval=args.hello_interval,
         coordinator=args.coordinator,
         two_device_consent=args.two_device_consent,
+        index=not args.no_index,
     )
     return daemon.run(home, options)
+
+
+def run_install(args: argparse.Namespace, home: Home) -> int:
+    unit = service.for_platform(home)
+    if args.print:
+        print(f"# {unit.path}")
+        print(unit.text, end="")
+        return 0
+    service.install(unit)
+    print(f"installed and started {unit.path}; `roost status` shows what it does")
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace, home: Home) -> int:
+    unit = service.for_platform(home)
+    if service.uninstall(unit):
+        print(f"stopped and removed {unit.path}")
+    else:
+        print(f"no service installed ({unit.path} does not exist)")
+    return 0
 
 
 def run_hello(args: argparse.Namespace, home: Home) -> int:

@@ -35,11 +35,14 @@ def exit_codes() -> ExitCodes:
 
     Imported on first use: the classes live beside the code that raises them, some of it slow
     to import, and most commands never fail."""
+    from node.config import ConfigError
     from node.faces.models import ModelMissing
     from node.family import FamilyError
+    from node.folders import FolderError
     from node.library.store import LibraryError
     from node.people.edits import LabelError
     from node.search.errors import QueryError
+    from node.service import ServiceError
     from protocol.pairing import CodeError
 
     return (
@@ -48,6 +51,9 @@ def exit_codes() -> ExitCodes:
         (CodeError, USAGE, ""),
         (FamilyError, USAGE, ""),
         (CommandError, USAGE, ""),
+        (FolderError, USAGE, ""),
+        (ConfigError, FAILED, ""),
+        (ServiceError, FAILED, ""),
         (LibraryError, FAILED, ""),
         (ModelMissing, FAILED, ""),
         (RoostError, FAILED, ""),

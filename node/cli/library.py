@@ -10,6 +10,8 @@ from typing import Any
 from node.cli.common import positive, print_json
 from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
+from node.files import holder
+from node.folders import roots_for_index
 from node.index.registry import REGISTRY
 from node.index.run import IndexOptions, Summary, content_hash, index
 from node.library.store import Library
@@ -22,11 +24,13 @@ from node.vision.tables import bodies_of, body_ids_of
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "index",
-        help="index the photos under one or more folders",
+        help="index the library's folders, or the photos under the folders named",
         description="Find faces, dates and places in photos. Incremental and resumable: run it "
-        "again at any time, also after an interruption.",
+        "again at any time, also after an interruption. Folders named are added to the "
+        "library's folders (`roost folders`); with none named, those are indexed. While the "
+        "node (or another run) indexes this library, it waits for that run to end.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="folders or files")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="folders or files")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument(
         "--embedder",
@@ -70,12 +74,31 @@ def run_index(args: argparse.Namespace, home: Home) -> int:
         stages=tuple(args.stages),
         batch_size=args.batch_size,
     )
-    summary = index(args.paths, home, options, reporter_for(sys.stderr))
+    roots, note = roots_for_index(home, args.paths)
+    if note:
+        print(f"roost: {note}", file=sys.stderr)
+    say_who_writes(home)
+    summary = index(roots, home, options, reporter_for(sys.stderr), wait=True)
     if args.json:
         print_json(summary.to_json())
     else:
         _print_summary(summary)
     return 0
+
+
+def say_who_writes(home: Home) -> None:
+    """Before waiting for the index lock: say who holds it, if anyone does. The running node
+    releases it after each run, so a command waits for one run, not for the node to stop;
+    whatever that run already did, the command's own run then finds done."""
+    writer = holder(home.library_lock)
+    if writer is None:
+        return
+    who = "the node" if writer == holder(home.node_lock) else "another `roost index`"
+    print(
+        f"roost: {who} ({writer}) is indexing this library; waiting for its run to end "
+        "(`roost status` shows its progress, Ctrl-C gives up)",
+        file=sys.stderr,
+    )
 
 
 def _print_summary(s: Summary) -> None:

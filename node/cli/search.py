@@ -63,7 +63,7 @@ def _from_node(args: argparse.Namespace, home: Home, limit: int) -> dict[str, An
     """The answer of this home's running node, which has the index open (see
     `node.peer.local`); None if no node runs or it cannot answer now."""
     node = running_node(home)
-    if node is None:
+    if node is None or node.port is None:  # none runs, or it serves no peers (in no family)
         return None
     try:
         device = Device.load(home)

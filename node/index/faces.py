@@ -9,7 +9,6 @@ for the new box that overlaps it most, so labels, which name faces by id, stay o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -18,8 +17,9 @@ import pyarrow as pa
 
 from node.faces.crop import sharpness, thumbnail
 from node.faces.detect import MTCNN_ID, Detection, MtcnnDetector
-from node.faces.embed import Embedder, embedder_class
+from node.faces.embed import Embedder
 from node.faces.models import ModelMissing
+from node.index.models import Models
 from node.index.stage import Needs, Stage, StageFailed, Step, Work
 from node.library.schema import FaceRecord
 from node.library.store import Library, Space, StageRows
@@ -49,13 +49,11 @@ class FaceStage(Stage):
         detect_side: int,
         min_face: int,
         model_threads: int,
+        models: Models,
     ) -> None:
         super().__init__()
-        self._library, self._space = library, space
+        self._library, self._space, self._models = library, space, models
         self._detect_side, self._min_face, self._threads = detect_side, min_face, model_threads
-        self._detector: MtcnnDetector | None = None
-        self._loading = threading.Lock()
-        self._embedder: Embedder | None = None
 
     @property
     def version(self) -> str:
@@ -77,7 +75,7 @@ class FaceStage(Stage):
             found = [_Found(_detection(row, scale), row["idx"], row) for row in before]
         else:
             try:
-                detections = self._detector_once().detect(work.decoded.image)
+                detections = self._detector().detect(work.decoded.image)
             except (RuntimeError, ValueError, TypeError) as exc:
                 if isinstance(exc, ModelMissing):
                     raise
@@ -85,15 +83,14 @@ class FaceStage(Stage):
             found = _keep_ids(detections, before, scale)
         work.results[self.name] = found
 
-    def _detector_once(self) -> MtcnnDetector:
-        with self._loading:  # two detection threads: the model loads once
-            if self._detector is None:
-                _one_torch_pool(self._threads)
-                self._detector = MtcnnDetector(
-                    detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
-                )
-                self.loaded.append(self._detector.id)
-            return self._detector
+    def _detector(self) -> MtcnnDetector:
+        """The run's detector, from the models this run shares (loaded by the first asking)."""
+        detector, loaded = self._models.detector(
+            detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
+        )
+        if loaded:
+            self.loaded.append(detector.id)
+        return detector
 
     def _stored(self, work: Work) -> list[dict[str, Any]]:
         """The faces an earlier run stored for this photo, from the table its marker names."""
@@ -114,13 +111,10 @@ class FaceStage(Stage):
     def _embed(self, work: Work) -> None:
         assert work.decoded is not None
         found: list[_Found] = work.results[self.name]
-        if self._embedder is None:
-            _one_torch_pool(self._threads)
-            self._embedder = embedder_class(self._space.embedder)()
-            self.loaded.append(self._embedder.id)
         image = work.decoded.image
+        embedder = self._embedder()
         try:
-            vectors = self._embedder.embed(image, [f.detection for f in found])
+            vectors = embedder.embed(image, [f.detection for f in found])
         except (RuntimeError, ValueError, TypeError) as exc:
             raise StageFailed(f"face analysis failed: {exc}") from exc
         to_original = 1.0 / work.decoded.scale
@@ -141,6 +135,12 @@ class FaceStage(Stage):
             )  # fmt: skip
         work.results[self.name] = records
 
+    def _embedder(self) -> Embedder:
+        embedder, loaded = self._models.embedder(self._space.embedder, threads=self._threads)
+        if loaded:
+            self.loaded.append(embedder.id)
+        return embedder
+
     # -- writing ---------------------------------------------------------------------------
 
     def rows(self, library: Library, done: Sequence[Work]) -> list[StageRows]:
@@ -151,13 +151,6 @@ class FaceStage(Stage):
 
     def tables(self, library: Library) -> dict[str, str]:
         return {self._space.faces: "media_hash"}
-
-
-def _one_torch_pool(threads: int) -> None:
-    """Torch's intra-op threads are per process: the detector and embedder share `threads`."""
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 def version_of(detector: str, space: Space) -> str:

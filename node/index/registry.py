@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from node.index.faces import FaceStage
+from node.index.models import Models
 from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
 from node.library.store import Library, LibraryError, Space
@@ -18,14 +19,15 @@ from node.vision.stages import BodyStage, ClipStage, ObjectStage, SceneLabelStag
 
 @dataclass(frozen=True)
 class Context:
-    """What a stage may be built with: the library, the embedding space faces go to, and the
-    model settings of this run."""
+    """What a stage may be built with: the library, the embedding space faces go to, the
+    model settings of this run, and the loaded models it shares (`node.index.models`)."""
 
     library: Library
     space: Space
     detect_side: int
     min_face: int
     model_threads: int
+    models: Models
 
 
 Factory = Callable[[Context], Stage]
@@ -37,6 +39,7 @@ REGISTRY: dict[str, Factory] = {
         detect_side=c.detect_side,
         min_face=c.min_face,
         model_threads=c.model_threads,
+        models=c.models,
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
     ObjectStage.name: lambda c: ObjectStage(store_of(c.library), threads=c.model_threads),

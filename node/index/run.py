@@ -7,7 +7,8 @@
 Which stages a photo still needs comes from the done markers: a new stage, or a stage whose
 version changed, runs over an existing library on its own, and a photo whose stages are all
 done is not even opened. Hashing and decoding run ahead of the models and each stage step runs
-on its own thread (`node.index.pipeline`). Models load only when the first photo needs them.
+on its own thread (`node.index.pipeline`). Models load only when the first photo needs them,
+once per set of `Models` (a run's own, or one the caller keeps across runs).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from node.derive import derive, forget_face_derivations
 from node.faces.detect import MTCNN_ID
 from node.faces.embed import DEFAULT_EMBEDDER, embedder_class
 from node.index.faces import FaceStage, version_of
+from node.index.models import Models
 from node.index.pipeline import run_pipeline
 from node.index.registry import Context, build
 from node.index.stage import Needs, Stage, Work
@@ -112,14 +114,22 @@ def index(
     home: Home,
     options: IndexOptions = IndexOptions(),
     reporter: Reporter | None = None,
+    models: Models | None = None,
+    *,
+    wait: bool = False,
 ) -> Summary:
+    """Index the photos under `roots` into `home`'s library, under the index lock.
+
+    `models`: loaded models to share with other runs (the node keeps one set for its life);
+    by default this run loads its own. `wait`: wait for another index writer to finish
+    instead of refusing with `LibraryBusy` at once."""
     home.ensure()
     if not (home.library / "library.json").exists():
         # A new library needs the models: let the disk read them while the library opens.
         threading.Thread(target=prefetch_models, name="prefetch", daemon=True).start()
-    with write_lock(home.library_lock):
+    with write_lock(home.library_lock, wait=wait):
         library = open_for_index(home.library, options)
-        return _Run(library, options, reporter).run(roots)
+        return _Run(library, options, reporter, models or Models()).run(roots)
 
 
 def prefetch_models() -> None:
@@ -187,12 +197,14 @@ class _Todo:
 
 
 class _Run:
-    def __init__(self, library: Library, options: IndexOptions, reporter: Reporter | None) -> None:
+    def __init__(
+        self, library: Library, options: IndexOptions, reporter: Reporter | None, models: Models
+    ) -> None:
         self.library, self.options, self.reporter = library, options, reporter
         self.summary = Summary(embedder=library.embedder)
         space = library.meta.next_space or library.meta.space
         context = Context(
-            library, space, options.detect_side, options.min_face, options.model_threads
+            library, space, options.detect_side, options.min_face, options.model_threads, models
         )
         self.context = context
         self.stages: list[Stage] = []

@@ -1,5 +1,17 @@
 """LanceDB access for the index: the only module that knows table names and predicates.
 
+Two locks, so that labels never wait for indexing:
+
+- the index lock (`<home>/library.lock`, `write_lock`): one process writes what is indexed —
+  files, media, faces, and what is derived from them (clusters, places) — for a whole run;
+- the labels lock (`<library>/labels.lock`, `Library.labels_lock`): one process at a time
+  appends to the label log and rewrites the materialised people state. Label edits take only
+  this one; an index run takes it only for its short last step (`node.derive`). Every holder
+  keeps it for one state refresh, so an edit waits a bounded time whoever writes the index.
+
+LanceDB versions every table, so a reader, or an edit reading faces and clusters, sees whole
+commits of a run in progress and never half of one.
+
 Crash safety rests on write order. A batch writes what the stages made (faces, thumbnails),
 then media, then the stages' done markers, then files; each LanceDB write is one atomic commit,
 and every write is an upsert on the table's key. A kill between commits leaves rows that no
@@ -35,6 +47,7 @@ from protocol.errors import RoostError
 
 FORMAT_VERSION = 2  # 1: no stage markers, no thumbnails; media held embedder and face_count
 READABLE_FORMATS = (1, 2)  # format 1 reads as is; `roost index` migrates it (node.library.migrate)
+LABELS_WAIT = 30.0  # seconds an edit waits for the labels lock: several state refreshes
 _CHUNK = 500  # keys per IN (...) predicate
 LEGACY_FACES = "faces"  # the faces table of format 1 and of a library's first embedding space
 
@@ -177,6 +190,19 @@ class Library:
 
     def has_table(self, name: str) -> bool:
         return name in self._db.list_tables().tables
+
+    def labels_lock(self, wait: bool | float | None = None) -> AbstractContextManager[None]:
+        """Hold the labels lock: append to the label log and refresh the people state.
+        By default wait up to `LABELS_WAIT` seconds, then refuse with `LibraryBusy`."""
+        wait = LABELS_WAIT if wait is None else wait
+        return hold(
+            self.root / "labels.lock",
+            wait=wait,
+            refuse=lambda who: LibraryBusy(
+                f"the labels are being written by {who}, for longer than {wait:.0f} s; "
+                "try again when it is done"
+            ),
+        )
 
     def drop_table(self, name: str) -> None:
         """Remove a table if it exists (derived data rebuilt from scratch, a finished space)."""
@@ -410,10 +436,13 @@ class Batch:
         return len(self.photos) + len(self.markers) + len(self.files)
 
 
-def write_lock(lock_file: Path) -> AbstractContextManager[None]:
-    """One writer per library: a second indexer on the same home fails fast instead of racing."""
+def write_lock(lock_file: Path, *, wait: bool = False) -> AbstractContextManager[None]:
+    """One index writer per library: a second one fails fast instead of racing, or, with
+    `wait`, waits for the first to finish (a foreground `roost index` while the node indexes).
+    Label edits do not take it (see `Library.labels_lock`)."""
     return hold(
         lock_file,
+        wait=wait,
         refuse=lambda who: LibraryBusy(
             f"the library is being written by {who}; wait for it to finish"
         ),

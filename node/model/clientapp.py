@@ -28,7 +28,7 @@ from flwr.common import NDArrays, Scalar
 from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
 
 from node.files import write_atomic
-from node.library.store import Library, LibraryBusy, write_lock
+from node.library.store import Library, LibraryBusy
 from node.model.local import contribute, labeled_faces, validate
 from node.model.personal import PersonalModel
 from node.model.store import ModelStore
@@ -94,11 +94,13 @@ def _peak_mb() -> float:
 
 
 def _refresh_when_free(home: Home) -> None:
-    """Materialise the people state with the new model, unless another writer holds the
-    library (its own refresh will; readers compute it meanwhile)."""
+    """Materialise the people state with the new model under the labels lock, which every
+    holder keeps for about one refresh; if it stays busy past the bounded wait, the next
+    refresh follows the model (readers compute it meanwhile)."""
+    library = Library.open(home.library)
     try:
-        with write_lock(home.library_lock):
-            refresh(Library.open(home.library))
+        with library.labels_lock():
+            refresh(library)
     except LibraryBusy:
         log.info("library busy; the people state follows the model on its next refresh")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import grpc
 from cryptography import x509
 
-from node.library.store import LibraryBusy, write_lock
+from node.library.store import LibraryBusy
 from node.peer import PeerError
 from node.peer.device import Device
 from node.peer.fanout import Peer
@@ -50,7 +50,7 @@ class SyncResult:
 
 class LabelStore:
     """This device's label log as sync uses it: read, and absorb batches then refresh the
-    people state once, when the library is free (an index run refreshes it at its end)."""
+    people state once, under the labels lock (which an index run holds only briefly)."""
 
     def __init__(self, device: Device) -> None:
         self._device = device
@@ -62,13 +62,13 @@ class LabelStore:
         return self.log().absorb(received, self._device.revocations.is_revoked)
 
     def settle(self) -> None:
-        """Recompute who every face is after absorbing; skipped while another process writes
-        the library (readers then compute it in memory until the next refresh)."""
+        """Recompute who every face is after absorbing; skipped if the labels stay busy past the
+        bounded wait (readers then compute it in memory until the next refresh)."""
         try:
-            with write_lock(self._device.home.library_lock):
+            with self._device.library.labels_lock():
                 refresh(self._device.library)
         except LibraryBusy:
-            log.info("library busy; people state refreshes at the writer's end")
+            log.info("labels busy; the people state refreshes at the next edit or index run")
 
 
 class LabelsService(roost_pb2_grpc.LabelsServicer):  # type: ignore[misc]

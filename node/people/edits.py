@@ -3,17 +3,17 @@
 The CLI and the TUI call these and nothing else. Each one reads the current state, checks its
 arguments against it (refusing with a `LabelError` that says what to do instead), appends all
 its events with one commit, and refreshes the materialised state. The caller holds the library's
-write lock (`editing` takes it).
+labels lock (`editing` takes it), never the index lock: an edit goes through while an index run
+writes, waiting at most for one state refresh (see `node.library.store`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from node.library.store import Library, LibraryBusy, write_lock
+from node.library.store import Library
 from node.people.events import EventLog, new_subject_id
 from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
@@ -36,25 +36,12 @@ class Change:
     events: tuple[str, ...] = ()  # ids of the label events it appended: what `undo` takes
 
 
-EDIT_WAIT = 5.0  # seconds an edit waits for a brief writer: the node refreshing after a sync
-
-
 @contextmanager
 def editing(home: Home) -> Iterator[Library]:
-    """The library, opened under its write lock for one edit. A writer holding it briefly is
-    waited for up to EDIT_WAIT; a long one (an index run) is reported as busy after that."""
-    locks = ExitStack()
-    give_up = time.monotonic() + EDIT_WAIT
-    while True:
-        try:
-            locks.enter_context(write_lock(home.library_lock))
-            break
-        except LibraryBusy:
-            if time.monotonic() > give_up:
-                raise
-            time.sleep(0.05)
-    with locks:
-        yield Library.open(home.library)
+    """The library, opened under its labels lock for one edit (or a few, as one step)."""
+    library = Library.open(home.library)
+    with library.labels_lock():
+        yield library
 
 
 def name(library: Library, target: str, new_name: str, *, pet: bool = False) -> Change:

@@ -239,7 +239,7 @@ def read_state(library: Library) -> State:
 
 
 def refresh(library: Library) -> State:
-    """Recompute the state and store it with one commit. The caller holds the write lock."""
+    """Recompute the state and store it with one commit. The caller holds the labels lock."""
     log = EventLog(library)
     basis = _basis(library, log)
     events = log.read()

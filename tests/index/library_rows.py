@@ -28,14 +28,20 @@ def count_rows(home: Path, table: str) -> int:
 
 def assert_same_library(a: Path, b: Path) -> None:
     """Same rows in every table; floats equal up to the noise of a re-run on another thread."""
-    for table, key in KEYS.items():
-        rows_a, rows_b = table_rows(a, table), table_rows(b, table)
-        assert [r[key] for r in rows_a] == [r[key] for r in rows_b], f"{table} keys differ"
-        for ra, rb in zip(rows_a, rows_b, strict=True):
-            assert ra.keys() == rb.keys()
-            for column in ra:
-                va, vb = ra[column], rb[column]
-                if isinstance(va, float) or (isinstance(va, list) and isinstance(va[0], float)):
-                    np.testing.assert_allclose(va, vb, atol=1e-3, err_msg=f"{table}.{column}")
-                else:
-                    assert va == vb, f"{table}.{column} of {ra[key]}: {va!r} != {vb!r}"
+    for table in KEYS:
+        assert_same_rows(table, table_rows(a, table), table_rows(b, table))
+
+
+def assert_same_rows(
+    table: str, rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
+) -> None:
+    key = KEYS[table]
+    assert [r[key] for r in rows_a] == [r[key] for r in rows_b], f"{table} keys differ"
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        assert ra.keys() == rb.keys()
+        for column in ra:
+            va, vb = ra[column], rb[column]
+            if isinstance(va, float) or (isinstance(va, list) and isinstance(va[0], float)):
+                np.testing.assert_allclose(va, vb, atol=1e-3, err_msg=f"{table}.{column}")
+            else:
+                assert va == vb, f"{table}.{column} of {ra[key]}: {va!r} != {vb!r}"

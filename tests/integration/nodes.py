@@ -79,12 +79,17 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float = 30.0) ->
 class Node:
     """A `roost node start` process on loopback (port 0: the kernel picks)."""
 
-    def __init__(self, home: Path, *args: str, prefix: Sequence[str] = ()) -> None:
+    def __init__(
+        self, home: Path, *args: str, prefix: Sequence[str] = (), index: bool = False
+    ) -> None:
+        """`index`: keep the home's library folders indexed; off by default, so that a node
+        with no folders set never walks the platform's default ones (a developer's photos)."""
         self.home = home
         self._terminated = False
         home.mkdir(parents=True, exist_ok=True)
         command = [*prefix, *ROOST, "--home", str(home), "node", "start"]
         command += ["--listen", "127.0.0.1:0", "--hello-interval", "0.5", *args]
+        command += [] if index else ["--no-index"]
         with open(home / "node.stderr", "wb") as stderr:
             self.process = subprocess.Popen(
                 command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr

@@ -14,7 +14,8 @@ from textual.widgets import Static
 
 from node.family import FamilyError
 from node.peer.status import Heard
-from tui.data import Family, FamilyModel, Overview
+from node.status import Family
+from tui.data import FamilyModel, Overview
 from tui.screens.base import RoostScreen
 from tui.widgets.status import count
 

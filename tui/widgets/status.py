@@ -1,5 +1,6 @@
-"""The status line under every screen: how big the index is, whether a run is writing it, the
-node and the family, so that the user knows what the screens are showing."""
+"""The status line under every screen: how big the index is, the running node's indexing as it
+goes (or another run writing the index), the node and the family, so that the user knows what
+the screens are showing. It rereads all of it every `every` seconds."""
 
 from __future__ import annotations
 
@@ -35,9 +36,11 @@ def describe(overview: Overview) -> str:
         f"{o.clusters} unnamed",
         f"{o.suggestions} to review",
     ]
+    if o.indexing is not None:
+        parts.append(o.indexing)  # the node's own indexing, live
     if o.writer is not None:
-        parts.append(f"indexing ({o.writer})")
-    parts.append("node off" if o.node is None else f"node on {o.node}")
+        parts.append(f"indexing ({o.writer})")  # another process: a `roost index`
+    parts.append("node off" if o.node is None else f"node on {o.node}".rstrip())
     parts.append("no family yet" if o.devices is None else count(o.devices, "family device"))
     return " · ".join(parts)
 

@@ -1,0 +1,3 @@
+from tests.albums import album
+
+__all__ = ["album"]
