@@ -1,5 +1,5 @@
-"""What the index run derives from new faces and photos before it returns: clusters, places, and
-who every face is.
+"""What the index run derives from new faces and photos before it returns: clusters (of faces and
+of pets), places, and who every face and pet is.
 
 Each step only handles what has no row yet and commits once, so the whole is idempotent and
 resumable like the indexing before it: a run killed here redoes just this on its next start.
@@ -11,6 +11,7 @@ from node.library.store import Library
 from node.people.clusters import clusters_table, update_clusters
 from node.people.events import EventLog
 from node.people.state import refresh
+from node.pets.clusters import pet_clusters_table, update_pet_clusters
 from node.places import places_table, update_places
 
 
@@ -29,11 +30,11 @@ def derive(library: Library) -> None:
     label log belong to label edits too, so the labels lock is taken only for the refresh:
     an edit made while this run indexed waits for this step alone, and one made before it is
     folded in here."""
-    clustered = update_clusters(library)
+    clustered = update_clusters(library) + update_pet_clusters(library)
     located = update_places(library)
     if clustered or located:
         # Every run appends a small fragment to each; merge them now and then.
-        for table in (clusters_table(library), places_table(library)):
+        for table in (clusters_table(library), pet_clusters_table(library), places_table(library)):
             table.optimize()
     with library.labels_lock(wait=True):
         refresh(library)

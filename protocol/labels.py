@@ -82,7 +82,10 @@ MAX_BATCH_BYTES = 512 << 10  # well under the channel's 1 MiB message limit
 _EVENT_ID = re.compile(r"[0-9a-f]{32}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DEVICE_ID = re.compile(r"[A-Z2-7]{52}")
-_FACE_ID = re.compile(r"[0-9a-f]{16}-[0-9]{1,5}")
+# What an assign or reject names, both ids made from the photo's content hash (the same on
+# every device): a face, `<hash16>-<n>`, or a body (a pet, or a person whose face was not
+# found), `<hash16>-b<n>`.
+_FACE_ID = re.compile(r"[0-9a-f]{16}-b?[0-9]{1,5}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

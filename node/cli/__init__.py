@@ -29,6 +29,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
         "people", "name", "rename", "merge", "split", "reject", "confirm", "forget", "suggestions"
     ),
     "search": ("search",),
+    "models": ("models",),
     "sync": ("sync",),
     "fetch": ("fetch", "originals"),
     "family": ("family",),

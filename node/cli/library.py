@@ -23,6 +23,7 @@ from node.progress import reporter_for
 from node.settings import Home
 from node.video.store import OnScreen, tracks_of, videos_of
 from node.video.timeline import clock
+from node.vision.tables import bodies_of, body_ids_of
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -171,7 +172,9 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
     """The `roost show --json` contract for one indexed photo or video."""
     has_gps = photo["lat"] is not None and photo["lon"] is not None
     faces = library.faces_of(photo["hash"], ["id", "box", "score"])
-    names = read_state(library).names_of([f["id"] for f in faces])
+    names = read_state(library).names_of(
+        [f["id"] for f in faces] + body_ids_of(library, photo["hash"])
+    )
     video = videos_of(library, [photo["hash"]]).get(photo["hash"])
     tracks = tracks_of(library, [f["id"] for f in faces]) if video else {}
     found = sources.read(library, photo["hash"]) or {}
@@ -223,6 +226,7 @@ def describe(library: Library, photo: dict[str, Any]) -> dict[str, Any]:
             for f in faces
         ],
         **({"video": video.to_json()} if video else {}),
+        "bodies": bodies_of(library, photo["hash"], names),
     }
 
 
@@ -258,3 +262,7 @@ def _print_photo(shown: dict[str, Any]) -> None:
         if face.get("spans"):
             seen = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in face["spans"])
             print(f"      on screen {seen}")
+    for body in shown["bodies"]:
+        named = f"  {body['name']}" if body["name"] else ""
+        box, score = body["box"], body["score"]
+        print(f"  {body['species']:<7} {body['id']}  box {box}  score {score:.3f}{named}")

@@ -17,6 +17,7 @@ from node.library.store import Library
 from node.people import edits
 from node.people.state import FaceRow, State, SubjectRow, read_state
 from node.settings import Home
+from node.vision.tables import is_body
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -133,7 +134,8 @@ def _print_subjects(state: State, rows: list[SubjectRow]) -> None:
     if clusters:
         print("Unnamed clusters (name one with `roost name ID NAME`)")
         for row in clusters:
-            print(f"  {row.id:<24} {row.faces:>5} faces")
+            what = "dog or cat" if is_body(row.id) else "faces"
+            print(f"  {row.id:<24} {row.faces:>5} {what}")
     waiting = len(state.suggestions())
     if waiting:
         print(f"{waiting} suggestions wait for an answer: `roost suggestions`")

@@ -16,6 +16,7 @@ from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
 from node.index.video import VideoStage
 from node.library.store import Library, LibraryError, Space
+from node.vision.stages import BodyStage, ClipStage, ObjectStage, SceneLabelStage, store_of
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ REGISTRY: dict[str, Factory] = {
         work_side=c.work_side,
         max_pixels=c.max_pixels,
     ),
+    ObjectStage.name: lambda c: ObjectStage(store_of(c.library), threads=c.model_threads),
+    SceneLabelStage.name: lambda c: SceneLabelStage(store_of(c.library), threads=c.model_threads),
+    BodyStage.name: lambda c: BodyStage(c.library, store_of(c.library), threads=c.model_threads),
+    ClipStage.name: lambda c: ClipStage(store_of(c.library), threads=c.model_threads),
 }
 
 

@@ -46,6 +46,7 @@ from node.media.kind import MediaKind, kind_of
 from node.media.scan import Found, Problem, ScanResult, scan
 from node.progress import Reporter
 from node.settings import Home
+from node.vision.migrate import adopt_vision_markers
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def open_for_index(root: Path, options: IndexOptions) -> Library:
     wanted = None if options.reembed else options.embedder
     library = Library.open(root, embedder=wanted)
     migrate(library, {FaceStage.name: version_of(MTCNN_ID, library.meta.space)})
+    adopt_vision_markers(library)
     library.drop_stray_faces_tables()
     if options.reembed:
         target = options.embedder or library.embedder
@@ -217,6 +219,7 @@ class _Run:
             options.work_side,
             options.max_pixels,
         )
+        self.context = context
         self.stages: list[Stage] = []
         for stage in build(context, options.stages):
             reason = stage.unavailable()
@@ -406,7 +409,7 @@ class _Run:
         self.library.forget_paths(gone)
         s.removed = len(gone)
         tables: dict[str, str] = {}
-        for stage in self.stages:
+        for stage in build(self.context):  # also the tables of stages this run skips
             tables.update(stage.tables(self.library))
         dropped = self.library.drop_orphans(tables)
         if s.indexed or s.updated or s.relinked or s.removed or dropped:

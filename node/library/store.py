@@ -189,6 +189,9 @@ class Library:
         except ValueError:
             return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def has_table(self, name: str) -> bool:
+        return name in self._db.list_tables().tables
+
     def labels_lock(self, wait: bool | float | None = None) -> AbstractContextManager[None]:
         """Hold the labels lock: append to the label log and refresh the people state.
         By default wait up to `LABELS_WAIT` seconds, then refuse with `LibraryBusy`."""
@@ -204,7 +207,7 @@ class Library:
 
     def drop_table(self, name: str) -> None:
         """Remove a table if it exists (derived data rebuilt from scratch, a finished space)."""
-        if name in self._db.list_tables().tables:
+        if self.has_table(name):
             self._db.drop_table(name)
 
     def drop_stray_faces_tables(self) -> None:
@@ -291,11 +294,21 @@ class Library:
         return sorted(rows, key=lambda r: r["id"])
 
     def faces_by_id(self, face_ids: Iterable[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-        """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail)."""
+        """Face id → the asked columns, for a page of faces (e.g. box, score, thumbnail).
+
+        Pets' bodies (`node.vision.tables`) are faces to everything that labels and shows them,
+        and have these columns too, so their ids are answered from their own table."""
+        from node.vision.tables import bodies_table, is_body
+
+        wanted = sorted(set(face_ids))
         found: dict[str, dict[str, Any]] = {}
-        for predicate in in_clauses("id", sorted(set(face_ids))):
-            for row in self._where(self.faces, predicate, sorted({"id", *columns})):
-                found[row["id"]] = row
+        for table, ids in (
+            (self.faces, [i for i in wanted if not is_body(i)]),
+            (bodies_table(self), [i for i in wanted if is_body(i)]),
+        ):
+            for predicate in in_clauses("id", ids):
+                for row in self._where(table, predicate, sorted({"id", *columns})):
+                    found[row["id"]] = row
         return found
 
     def rows_of(

@@ -17,7 +17,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -62,11 +62,24 @@ class Decoded(Header):
     """An upright RGB working image and what is known about the original."""
 
     image: Image.Image
+    _copies: dict[int, Image.Image] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def scale(self) -> float:
         """Working-image pixels per original pixel (≤ 1)."""
         return self.image.width / self.width
+
+    def at_most(self, side: int) -> Image.Image:
+        """The working image no longer than `side`, made once from it and shared by every stage
+        that asks for that side: a stage that works on a smaller copy never decodes again.
+        Stages of one photo run one after another, so the copy is made once."""
+        if max(self.image.size) <= side:
+            return self.image
+        if side not in self._copies:
+            small = self.image.copy()
+            small.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            self._copies[side] = small
+        return self._copies[side]
 
 
 def read_header(path: Path) -> Header:

@@ -21,6 +21,7 @@ from node.model.train import fine_tune
 from node.model.update import FACE_CAP, HIST_CAP, SAMPLE_CAP, Contribution, combine
 from node.people.clusters import pairwise_distances
 from node.people.state import read_state, refresh
+from node.vision.tables import is_body
 from protocol.labels import Kind
 
 
@@ -33,11 +34,14 @@ class LabeledFaces:
 
 
 def labeled_faces(library: Library) -> LabeledFaces:
-    """This device's confirmed faces of people (not pets), in face-id order."""
+    """This device's confirmed faces of people (not pets, nor the bodies of people whose face
+    was not found: those are named by hand, and are no face), in face-id order."""
     labels = read_state(library).labels
     kinds = labels.subjects
     confirmed = {
-        f: s for f, s in sorted(labels.confirmed().items()) if kinds[s].kind == Kind.PERSON
+        f: s
+        for f, s in sorted(labels.confirmed().items())
+        if kinds[s].kind == Kind.PERSON and not is_body(f)
     }
     rows = library.faces_by_id(confirmed, ["embedding"])
     faces = [f for f in confirmed if f in rows]

@@ -20,6 +20,8 @@ Labels play no part here; the suggestion stage combines clusters with what the u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,18 @@ from node.library.schema import key_field
 from node.library.store import Library, in_clauses
 from node.people.faces import FaceSet, load_faces
 
-JOIN = 0.50  # mean distance to a cluster's nearest members for a good face to join it
-NEAREST = 3  # how many nearest members that mean is taken over
-MERGE = 0.55  # mean pairwise distance under which two clusters a face bridges become one
-LOW_QUALITY_JOIN = 0.45  # the stricter reach of a low-quality face
+
+@dataclass(frozen=True)
+class ClusterRules:
+    """The distances of one embedding space's clustering (faces here; pets in `node.pets`)."""
+
+    join: float  # mean distance to a cluster's nearest members for a good item to join it
+    nearest: int  # how many nearest members that mean is taken over
+    merge: float  # mean pairwise distance under which two clusters an item bridges become one
+    low_quality_join: float  # the stricter reach of a low-quality item
+
+
+FACE_RULES = ClusterRules(join=0.50, nearest=3, merge=0.55, low_quality_join=0.45)
 
 CLUSTERS = pa.schema(
     [
@@ -54,17 +64,25 @@ def read_clusters(library: Library) -> dict[str, str | None]:
 
 def update_clusters(library: Library) -> int:
     """Cluster the faces that have no cluster row yet; return how many were processed."""
-    table = clusters_table(library)
-    known = read_clusters(library)
     ids = library.faces.search().select(["id"]).limit(None).to_arrow().column("id").to_pylist()
+    return update_groups(clusters_table(library), ids, lambda: load_faces(library), FACE_RULES)
+
+
+def update_groups(
+    table: Any, ids: list[str], load: Callable[[], FaceSet], rules: ClusterRules
+) -> int:
+    """Cluster the items `ids` that have no row in `table` yet, with `rules`; `load` reads
+    their vectors (the same items), only when there is something to do."""
+    rows = table.search().limit(None).to_arrow()
+    known = dict(zip(rows["face"].to_pylist(), rows["cluster"].to_pylist(), strict=True))
     present = set(ids)
     for predicate in in_clauses("face", sorted(face for face in known if face not in present)):
         table.delete(predicate)
     if present <= known.keys():
         return 0  # the common case after an index run that found nothing new: no vectors read
-    faces = load_faces(library)
+    faces = load()
     todo = [i for i, face in enumerate(faces.ids) if face not in known]
-    grouping = _Grouping(faces, known)
+    grouping = _Grouping(faces, known, rules)
     todo.sort(key=lambda i: (not faces.good[i], faces.ids[i]))  # good faces found clusters first
     for start in range(0, len(todo), _BLOCK):
         block = todo[start : start + _BLOCK]
@@ -88,8 +106,8 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class _Grouping:
     """Clusters in memory while one run places its new faces; clusters are small int codes."""
 
-    def __init__(self, faces: FaceSet, known: dict[str, str | None]) -> None:
-        self.faces = faces
+    def __init__(self, faces: FaceSet, known: dict[str, str | None], rules: ClusterRules) -> None:
+        self.faces, self.rules = faces, rules
         self.names: list[str] = []  # code → cluster id
         self.code: dict[str, int] = {}
         self.label = np.full(len(faces.ids), -1, np.int64)  # face → code, -1: none (yet)
@@ -115,7 +133,7 @@ class _Grouping:
         """Put face i in a cluster (or none), given its distances to every face."""
         self.touched.add(i)
         good = bool(self.faces.good[i])
-        near = self._near(distances, JOIN if good else LOW_QUALITY_JOIN)
+        near = self._near(distances, self.rules.join if good else self.rules.low_quality_join)
         if not near:
             if good:
                 self._add(i, self._code_of(f"c-{self.faces.ids[i]}"))
@@ -132,7 +150,7 @@ class _Grouping:
         candidates = np.unique(self.label[(distances <= reach) & (self.label >= 0)])
         scores = {}
         for code in candidates.tolist():
-            nearest = np.sort(distances[self.label == code])[:NEAREST]
+            nearest = np.sort(distances[self.label == code])[: self.rules.nearest]
             score = float(nearest.mean())
             if score <= reach:
                 scores[code] = score
@@ -143,7 +161,7 @@ class _Grouping:
         linkage = pairwise_distances(
             self.faces.vectors[self.members[a]], self.faces.vectors[self.members[b]]
         ).mean()
-        if linkage > MERGE:
+        if linkage > self.rules.merge:
             return a
         keep, drop = sorted((a, b), key=lambda c: (-len(self.members[c]), self.names[c]))
         for j in self.members.pop(drop):

@@ -18,6 +18,7 @@ from node.people.events import EventLog, new_subject_id
 from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED
 from node.people.state import FaceRow, State, SubjectRow, read_state, refresh
 from node.settings import Home
+from node.vision.tables import is_body
 from protocol.errors import RoostError
 from protocol.labels import Edit, Kind, Labels, Op, Subject, fold, name_problem
 
@@ -49,6 +50,9 @@ def name(library: Library, target: str, new_name: str, *, pet: bool = False) -> 
     if state.subject(target) is not None:
         raise LabelError(f"{target} is already named; use `roost rename {target} NAME`")
     faces = _faces_of_target(state, target)
+    if not pet and is_body(target) and state.is_cluster(target):
+        # Only pets' bodies are clustered (people's faceless figures never are).
+        raise LabelError(f"{target} is a dog or cat; name it with `roost name {target} NAME --pet`")
     edits, subject = _assign_to_name(state, faces, new_name, Kind.PET if pet else Kind.PERSON)
     return _commit(library, state, edits, [subject], faces)
 

@@ -34,6 +34,9 @@ from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog
 from node.people.faces import FaceSet, load_faces
 from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED, Placement, Status, place_faces
+from node.pets.clusters import pet_clusters_table
+from node.pets.place import body_rows
+from node.vision.tables import bodies_table
 from protocol.labels import LabelEvent, Labels, Subject, fold
 
 STATE = pa.schema(
@@ -196,6 +199,8 @@ def _basis(library: Library, log: EventLog) -> bytes:
         "clusters": int(clusters_table(library).version),
         "faces": int(library.faces.version),
         "model": model_version(library),
+        "bodies": int(bodies_table(library).version),
+        "pet_clusters": int(pet_clusters_table(library).version),
     }
     return json.dumps(versions, sort_keys=True).encode()
 
@@ -218,7 +223,8 @@ def _compute(library: Library, labels: Labels) -> pa.Table:
         }
         for face, media, p in zip(faces.ids, faces.media, placements, strict=True)
     ]
-    return pa.Table.from_pylist(rows, STATE)
+    # Pets' bodies (and people's faceless figures) are "faces" of their own space here.
+    return pa.Table.from_pylist(rows + body_rows(library, labels), STATE)
 
 
 def _with_hints(

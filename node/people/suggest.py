@@ -14,42 +14,63 @@ estimate of the probability that the match is right, calibrated on lfw_dev
 A good-quality face at confidence ≥ 0.99 whose runner-up subject is below 0.5 is assigned
 without asking (status "clustered"); one at ≥ 0.25 is suggested, to be confirmed or rejected.
 The bars sit where suggestions stay few: a wrong automatic assignment is worse than a question.
+
+The same rules serve any embedding space whose distances stand for identity; only the numbers
+(`DistanceRules`) and the kind of subject proposed change. Pets' bodies are scored by them with
+their own calibration (`node.pets.place`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from node.people.clusters import pairwise_distances
 from node.people.faces import FaceSet
 from node.people.scoring import FaceBatch, Thresholds
-from protocol.labels import Labels
+from protocol.labels import Kind, Labels
 
-THRESHOLDS = Thresholds(auto=0.99, suggest=0.25, ambiguous=0.5)
-CLUSTER_REACH = 0.60  # how far a face may be from its cluster's confirmed faces to inherit them
 CLUSTER_CONFIDENCE = 0.999
-SLOPE, MIDPOINT = 40.0, 0.526  # the logistic fit of distance to P(right)
 
 
-def confidence(distance: np.ndarray) -> np.ndarray:
-    """P(the match is right) for faces this far from the subject's nearest confirmed face."""
-    return 1.0 / (1.0 + np.exp(np.minimum(SLOPE * (distance - MIDPOINT), 700.0)))
+@dataclass(frozen=True)
+class DistanceRules:
+    """What distances mean in one embedding space: the logistic fit of distance to P(right),
+    how far a face may be from its cluster's confirmed faces to inherit them, and the bars."""
+
+    name: str
+    thresholds: Thresholds
+    slope: float
+    midpoint: float
+    cluster_reach: float
+
+    def confidence(self, distance: np.ndarray) -> np.ndarray:
+        """P(the match is right) for faces this far from the subject's nearest confirmed one."""
+        return 1.0 / (1.0 + np.exp(np.minimum(self.slope * (distance - self.midpoint), 700.0)))
+
+
+FACES = DistanceRules(
+    "distance rules",
+    Thresholds(auto=0.99, suggest=0.25, ambiguous=0.5),
+    slope=40.0,
+    midpoint=0.526,
+    cluster_reach=0.60,
+)
 
 
 class DistanceScorer:
-    """Nearest confirmed face per person, turned into P(right) by the lfw_dev calibration."""
-
-    name = "distance rules"
-    thresholds = THRESHOLDS
+    """Nearest confirmed face per subject, turned into P(right) by the space's calibration."""
 
     def __init__(
         self,
         refs: np.ndarray,
         ref_subjects: Sequence[str],
         evidence: dict[str, set[str]],
+        rules: DistanceRules = FACES,
     ) -> None:
+        self._rules = rules
         self._subjects = sorted(set(ref_subjects))
         code = {s: n for n, s in enumerate(self._subjects)}
         order = sorted(range(len(ref_subjects)), key=lambda i: code[ref_subjects[i]])
@@ -61,18 +82,24 @@ class DistanceScorer:
 
     @classmethod
     def from_faces(
-        cls, faces: FaceSet, clusters: dict[str, str | None], labels: Labels
+        cls,
+        faces: FaceSet,
+        clusters: dict[str, str | None],
+        labels: Labels,
+        *,
+        kind: Kind = Kind.PERSON,
+        rules: DistanceRules = FACES,
     ) -> DistanceScorer:
-        """Compare against the confirmed faces of people on this device.
+        """Compare against the confirmed faces of subjects of `kind` on this device.
 
-        The detector and embedder are human-face models: nearness to the few "faces" a user
-        put in a pet says nothing about who a face is, so only people are ever proposed. Pets
-        get faces when the user puts them there (pet detection is a stage of its own).
+        The face detector and embedder are human-face models: nearness to the few "faces" a
+        user put in a pet says nothing about who a face is, so only people are proposed for
+        faces. Pets are proposed for their bodies, in the bodies' own space (`node.pets.place`).
         """
         where = faces.index()
         kinds = labels.subjects
         people = {
-            f: s for f, s in labels.confirmed().items() if f in where and kinds[s].kind == "person"
+            f: s for f, s in labels.confirmed().items() if f in where and kinds[s].kind == kind
         }
         refs = sorted(people)
         evidence: dict[str, set[str]] = {}
@@ -81,7 +108,15 @@ class DistanceScorer:
             if cluster is not None:
                 evidence.setdefault(cluster, set()).add(people[face])
         vectors = faces.vectors[[where[f] for f in refs]] if refs else faces.vectors[:0]
-        return cls(vectors, [people[f] for f in refs], evidence)
+        return cls(vectors, [people[f] for f in refs], evidence, rules)
+
+    @property
+    def name(self) -> str:
+        return self._rules.name
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self._rules.thresholds
 
     @property
     def subjects(self) -> list[str]:
@@ -92,11 +127,12 @@ class DistanceScorer:
             pairwise_distances(batch.vectors, self._refs), self._starts, axis=1
         )
         nearest[excluded] = np.inf
-        sure = confidence(nearest.astype(np.float64))
+        sure = self._rules.confidence(nearest.astype(np.float64))
         best = np.argmin(nearest, axis=1)
+        reach = self._rules.cluster_reach
         for row, cluster in enumerate(batch.clusters):
             subject = self._subjects[best[row]]
             distance = nearest[row, best[row]]
-            if self._evidence.get(cluster or "") == {subject} and distance <= CLUSTER_REACH:
+            if self._evidence.get(cluster or "") == {subject} and distance <= reach:
                 sure[row, best[row]] = CLUSTER_CONFIDENCE
         return sure

@@ -7,15 +7,17 @@ Conditions combine with AND, as the language promises:
   known, and `roost suggestions` is where the rest is settled); with `only`, no face in it is
   anyone else who is named;
 - time: the photo's local date lies in the range widened by its tolerance;
-- place: every place named is the photo's city, region or country.
+- place: every place named is the photo's city, region or country;
+- scene words (`text`): the photo shows each one (`node.search.scenes`: detected objects and
+  classifier labels through a vocabulary, or a CLIP-style model for other words).
 
 A video matches like a photo (its face tracks are faces); its hit also carries its duration and
 the stretches of its timeline where the people asked for are on screen.
 
-Ranking: the product of the match confidences of the people asked for (1 for a confirmed face),
-halved for a photo that matched only thanks to a fuzzy date's tolerance; then newest first.
-Scene words (`text`) cannot be searched until scene search exists; they are reported, not
-silently dropped, and so are names nobody has labelled (which match nothing).
+Ranking: the product of the match confidences of the people asked for (1 for a confirmed face)
+and of the scene evidence, halved for a photo that matched only thanks to a fuzzy date's
+tolerance; then newest first. Words nothing covers are reported, not silently dropped, and so
+are names nobody has labelled (which match nothing).
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from typing import Any
 
 from node.library.store import Library, in_clauses
 from node.media.kind import MediaKind
+from node.models.store import ModelStore
 from node.people.state import State, read_state
 from node.places import Place, places_of
 from node.search.parse import parse_query
+from node.search.scenes import Scenes, match_scenes
+from node.settings import Home
 from node.video.timeline import Appearance, Timeline, timelines
 from protocol.query import DateRange, Query
 
@@ -76,14 +81,19 @@ def parse(library: Library, text: str, now: datetime, state: State | None = None
 
 
 def search(
-    library: Library, query: Query, *, limit: int | None = None, state: State | None = None
+    library: Library,
+    query: Query,
+    *,
+    limit: int | None = None,
+    state: State | None = None,
+    models: ModelStore | None = None,
 ) -> Answer:
+    """Answer `query` from this library; `models` (default: the library's home's) are what
+    scene words are read with."""
     state = state or read_state(library)
-    notes = []
-    if query.text:
-        notes.append(
-            f"scene words ({', '.join(query.text)}) cannot be searched yet and were ignored"
-        )
+    models = models or ModelStore.for_home(Home(library.root.parent))
+    scenes = match_scenes(library, query.text, models) if query.text else Scenes()
+    notes = list(scenes.notes)
     subjects = [state.labels.by_name(name) for name in query.subjects]
     unknown = [
         *query.unknown_names,
@@ -92,10 +102,10 @@ def search(
     if unknown:
         return Answer(query, [], 0, [*notes, unknown_note(unknown)], tuple(unknown))
     wanted = [s.id for s in subjects if s is not None]
-    if not (wanted or query.taken or query.places):
+    if not (wanted or query.taken or query.places or scenes.matches):
         return Answer(query, [], 0, notes)
     who = _assigned_by_photo(state)
-    matches = _Matcher(library, who, wanted, query)
+    matches = _Matcher(library, who, wanted, query, scenes)
     found = matches.photos()
     if not found:
         notes.append(_why_nothing(matches, query))
@@ -126,9 +136,15 @@ class _Matcher:
     condition emptied it."""
 
     def __init__(
-        self, library: Library, who: dict[str, dict[str, float]], wanted: list[str], query: Query
+        self,
+        library: Library,
+        who: dict[str, dict[str, float]],
+        wanted: list[str],
+        query: Query,
+        scenes: Scenes,
     ) -> None:
         self.library, self.who, self.wanted, self.query = library, who, wanted, query
+        self.scenes = scenes
 
     def with_subject(self, subject: str) -> set[str]:
         return {h for h, people in self.who.items() if subject in people}
@@ -171,6 +187,9 @@ class _Matcher:
         places = self.at_places()
         if places is not None:
             among = places if among is None else among & places
+        for scene in self.scenes.matches:
+            shown = set(scene.photos)
+            among = shown if among is None else among & shown
         if among is not None and not among:
             return []
         found = []
@@ -181,6 +200,8 @@ class _Matcher:
             score = 1.0
             for subject in self.wanted:
                 score *= people[subject]
+            for scene in self.scenes.matches:
+                score *= scene.photos[row["hash"]]
             if self.query.taken and not _inside(self.query.taken, row["taken_local"]):
                 score *= _FUZZY_PENALTY
             found.append(_Found(row["hash"], row["taken_at"], row["taken_local"], round(score, 4)))
@@ -211,6 +232,7 @@ def _why_nothing(matches: _Matcher, query: Query) -> str:
     places = matches.at_places()
     if places is not None:
         counts.append(f"{' '.join(query.places)}: {len(places)}")
+    counts += [f"{scene.word}: {len(scene.photos)}" for scene in matches.scenes.matches]
     if query.taken is not None:
         counts.append(f"{query.taken.phrase or 'those dates'}: {len(matches.in_time(None))}")
     if query.only:

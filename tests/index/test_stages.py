@@ -278,7 +278,7 @@ def test_a_stage_without_its_model_is_skipped_with_a_note_and_runs_once_it_is_th
     home = Home(_copy(indexed, tmp_path / "home"))
     monkeypatch.setitem(registry.REGISTRY, _Tagger.name, lambda context: _Tagger())
     skipped = index([album], home)
-    assert skipped.stages_skipped == {"tagger": "tagger model not installed"}
+    assert skipped.stages_skipped["tagger"] == "tagger model not installed"
     assert skipped.stages_run == {} and skipped.unchanged == len(PHOTOS) and _Tagger.ran == []
 
     monkeypatch.setattr(_Tagger, "model_present", True)

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node.library.schema import face_id
+from node.vision.tables import body_id
 from protocol.gen import roost_pb2
 from protocol.labels import (
     MAX_CLOCK_AHEAD_US,
@@ -93,6 +95,30 @@ def test_a_malformed_event_is_refused_with_a_reason(
 ) -> None:
     with pytest.raises(LabelWireError, match=problem.replace("(", r"\(")):
         from_wire(_tampered(**fields))
+
+
+def test_a_pets_body_is_labelled_over_the_wire_as_a_face_is() -> None:
+    """Bodies (pets, and people whose face was not found) are named, merged and rejected through
+    the same label log as faces, so the ids the index gives them must cross the wire."""
+    media = "ab" * 32
+    scooby = SUBJECTS[2]
+    bodies = (body_id(media, 0), body_id(media, 12))
+    faces = (face_id(media, 0), *bodies)
+    for edit in (
+        Edit(Op.SUBJECT, scooby, name="Scooby", kind=Kind.PET),
+        Edit(Op.ASSIGN, scooby, faces=faces),
+        Edit(Op.REJECT, scooby, faces=bodies[:1]),
+    ):
+        sent = event(edit)
+        data = to_wire(sent).SerializeToString()
+        assert from_wire(roost_pb2.LabelEvent.FromString(data)) == sent
+
+
+@pytest.mark.parametrize("crop", ["abababababababab-b", "abababababababab-o1", "ababababab-b1",
+                                  "abababababababab-bb1", "abababababababab-b123456"])  # fmt: skip
+def test_an_id_neither_face_nor_body_is_refused(crop: str) -> None:
+    with pytest.raises(LabelWireError, match="no face id"):
+        from_wire(_tampered(faces=[crop]))
 
 
 def test_an_unknown_source_stops_its_replica_there_and_nowhere_else() -> None:
