@@ -96,7 +96,7 @@ def test_every_stage_reads_the_one_decode_of_each_photo(
     assert sorted(decoded) == sorted(p.name for p in photos.iterdir())  # each photo once
     assert summary.stages_run == {
         "faces": PHOTOS, "thumbnail": PHOTOS, "objects": PHOTOS, "scene-labels": PHOTOS,
-        "bodies": PHOTOS,
+        "bodies": PHOTOS, "imports": PHOTOS,
     }  # fmt: skip
     assert set(summary.stages_skipped) == {"clip"}  # no CLIP-style model was imported
     assert "roost models import" in summary.stages_skipped["clip"]
