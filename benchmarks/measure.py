@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,19 +27,48 @@ class Measured:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Wall time and the child's own peak RSS (wait4, so earlier children do not count)."""
+    """Wall time, CPU time and peak resident memory of one child process.
+
+    The peak is the child's own high-water mark (`VmHWM` in /proc, sampled every 10 ms until it
+    exits; where there is no /proc, wait4's `ru_maxrss`). `ru_maxrss` alone does not do on
+    Linux: the kernel carries into it, across exec, the high-water mark of the memory the child
+    shared with this process between fork and exec, so a child of a large process (a test run
+    that has loaded models) measured at least as large as its parent."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=env
-    )
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    )  # returns once the child has exec'd: what /proc shows from here on is the command's
+    stdout = proc.stdout
+    assert stdout is not None
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(stdout.read()), daemon=True)
+    reader.start()
+    peak_kb = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_kb = max(peak_kb, _high_water_kb(proc.pid))
+        time.sleep(0.01)
+    reader.join()
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:4]}... exited with {proc.returncode}")
-    return Measured(seconds, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime)
+    peak_mb = (peak_kb or usage.ru_maxrss) / 1024
+    return Measured(seconds, peak_mb, "".join(out), usage.ru_utime + usage.ru_stime)
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's peak resident memory so far, in KiB (0 where /proc cannot tell)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def photo_files(root: Path) -> list[Path]:
