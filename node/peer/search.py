@@ -22,6 +22,7 @@ import grpc
 from cryptography import x509
 from PIL import Image
 
+from node.library.store import Library
 from node.peer import PeerError
 from node.peer.device import Device
 from node.peer.fanout import Peer
@@ -70,31 +71,30 @@ class SearchService(roost_pb2_grpc.SearchServicer):  # type: ignore[misc]
         asked = SearchRequest.from_wire(request)
         library = self._device.library
         state = read_state(library)
-        places = {n.casefold() for p in places_of(library).values() for n in p.names()}
-        query = _here(asked, state.labels, places)
+        query = _here(asked, state.labels, library)
         answer = search(library, query, limit=asked.limit, state=state)
         read_thumbnails = self._thumbnails or thumbnails_of(self._device)
+        thumbnails = read_thumbnails(h.media for h in answer.hits)  # one read: at most MAX_HITS
         log.info("search from %s: %d hit(s)", call.caller.name, len(answer.hits))
         for start in range(0, len(answer.hits), HITS_PER_MESSAGE):
             if not call.active():
                 return
-            chunk = answer.hits[start : start + HITS_PER_MESSAGE]
-            thumbnails = read_thumbnails(h.media for h in chunk)
             hits = [
                 WireHit(
                     h.media, h.taken_at, h.place, h.people, h.score, thumbnails.get(h.media, b"")
                 ).to_wire()
-                for h in chunk
+                for h in answer.hits[start : start + HITS_PER_MESSAGE]
             ]
             yield roost_pb2.SearchReply(hits=hits)
         notes = answer.notes[:MAX_NOTES]
         yield roost_pb2.SearchReply(done=True, total=answer.total, notes=notes)
 
 
-def _here(asked: SearchRequest, labels: Labels, places: set[str]) -> Query:
+def _here(asked: SearchRequest, labels: Labels, library: Library) -> Query:
     """The query in this device's words: each subject by its id (through merges), else by
     name; and the words the asker could not place (its vocabulary is its own names and the
-    places of its own photos), looked up here as a name, then as a place."""
+    places of its own photos), looked up here as a name, then as a place (the places are
+    read only for such a word)."""
     subjects: list[str] = []
     unknown: list[str] = []
     found_places = list(asked.query.places)
@@ -102,14 +102,15 @@ def _here(asked: SearchRequest, labels: Labels, places: set[str]) -> Query:
         live = labels.resolve(subject_id)
         found = labels.subjects[live] if live is not None else labels.by_name(name)
         (subjects if found else unknown).append(found.name if found else name)
+    places: set[str] | None = None
     for name in asked.query.unknown_names:
         found = labels.by_name(name)
         if found is not None:
             subjects.append(found.name)
-        elif name.casefold() in places:
-            found_places.append(name)
-        else:
-            unknown.append(name)
+            continue
+        if places is None:
+            places = {n.casefold() for p in places_of(library).values() for n in p.names()}
+        (found_places if name.casefold() in places else unknown).append(name)
     return replace(
         asked.query,
         subjects=tuple(subjects),

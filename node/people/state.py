@@ -18,8 +18,11 @@ confirm or reject) and "unclustered" (in no cluster and matched to no one).
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
@@ -28,7 +31,7 @@ import pyarrow.compute as pc
 from node.library.schema import key_field
 from node.library.store import Library
 from node.media.hints import apply_hints
-from node.media.sources import people_hints
+from node.media.sources import people_hints, sources_table
 from node.model.scorer import current_scorer, model_version
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog
@@ -52,6 +55,7 @@ STATE = pa.schema(
 _BASIS = b"roost.basis"
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
 _STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
+_READ_STATES_KEPT = 4  # libraries whose last state a process keeps (a node has one)
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,17 @@ class State:
         chosen = pc.field("subject").is_valid() & pc.field("status").isin(statuses)
         return self._rows(self._where(chosen))
 
+    @cached_property
+    def by_photo(self) -> dict[str, dict[str, float]]:
+        """Media hash → subject → the best confidence of an assigned face of that subject in
+        it: what every search filters and scores by, worked out once per state."""
+        who: dict[str, dict[str, float]] = {}
+        for row in self.assigned():
+            assert row.subject is not None
+            best = who.setdefault(row.media_hash, {})
+            best[row.subject] = max(best.get(row.subject, 0.0), row.confidence)
+        return who
+
     def names_of(self, faces: list[str]) -> dict[str, str]:
         """Face id → the name of the person or pet it is (assigned faces only)."""
         subjects = self.labels.subjects
@@ -201,6 +216,7 @@ def _basis(library: Library, log: EventLog) -> bytes:
         "model": model_version(library),
         "bodies": int(bodies_table(library).version),
         "pet_clusters": int(pet_clusters_table(library).version),
+        "sources": int(sources_table(library).version),  # the people Takeout sidecars list
     }
     return json.dumps(versions, sort_keys=True).encode()
 
@@ -240,17 +256,37 @@ def _with_hints(
 
 
 def read_state(library: Library) -> State:
-    """The current state: the stored table if its basis is current, else computed afresh."""
+    """The current state: the stored table if its basis is current, else computed afresh.
+
+    The last state read of each library is kept with its basis, so that a running node
+    answering one search after another reads only the basis (a few table versions) while
+    nothing changed. The basis is taken before anything is read: what is returned is at
+    least as new as the basis it is kept under."""
     log = EventLog(library)
+    basis = _basis(library, log)
+    key = (str(library.root), basis)
+    with _read_lock:
+        if (kept := _read_states.get(key)) is not None:
+            _read_states.move_to_end(key)
+            return kept
     events = log.read()
     labels = fold(events)
     stored = library.table("people_state", STATE)
     metadata = stored.schema.metadata or {}
-    if metadata.get(_BASIS) == _basis(library, log):
+    if metadata.get(_BASIS) == basis:
         rows = stored.search().limit(None).to_arrow()
     else:
         rows = _compute(library, labels)
-    return State(labels, events, rows)
+    state = State(labels, events, rows)
+    with _read_lock:
+        _read_states[key] = state
+        while len(_read_states) > _READ_STATES_KEPT:
+            _read_states.popitem(last=False)
+    return state
+
+
+_read_states: OrderedDict[tuple[str, bytes], State] = OrderedDict()
+_read_lock = threading.Lock()
 
 
 def refresh(library: Library) -> State:
