@@ -26,6 +26,9 @@ from protocol.query import Query, QueryError
 MAX_HITS = 200  # per device and search
 DEFAULT_HITS = 50
 DEADLINE = 3.0  # seconds an asker waits for the slowest device, by default
+# The longest an asker may wait: a device refuses a call set to run past MAX_CALL_SECONDS (60),
+# and the asker's own node needs time on top of the family deadline for its own search.
+MAX_DEADLINE = 45.0
 THUMBNAIL_PX = 256
 MAX_THUMBNAIL_BYTES = 64 << 10
 HITS_PER_MESSAGE = 8  # 8 × 64 KiB stays under the channel's 1 MiB message limit

@@ -32,3 +32,12 @@ def test_show_of_a_photo_that_is_not_indexed(tmp_path: Path) -> None:
 def test_bad_arguments_exit_non_zero(tmp_path: Path) -> None:
     result = roost("index", tmp_path, "--batch-size", "0", home=tmp_path, check=False)
     assert result.returncode == 2 and "at least 1" in result.stderr
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "90", "nan"])
+def test_a_search_waits_for_other_devices_only_as_long_as_they_accept(
+    tmp_path: Path, seconds: str
+) -> None:
+    # A device refuses a call set to run past a minute: a longer wait would get no remote hits.
+    result = roost("search", "Alice", "--timeout", seconds, home=tmp_path, check=False)
+    assert result.returncode == 2 and "at most 45 seconds" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -20,3 +21,15 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def seconds_up_to(most: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds above 0 and at most `most`."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(f"must be above 0 and at most {most:g} seconds")
+        return value
+
+    return parse

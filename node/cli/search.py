@@ -11,7 +11,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from node.cli.common import positive, print_json
+from node.cli.common import positive, print_json, seconds_up_to
 from node.family import FamilyError
 from node.peer.address import join
 from node.peer.device import Device
@@ -20,7 +20,7 @@ from node.peer.status import Exchange, PeerStatus
 from node.running import running_node
 from node.settings import Home
 from protocol.query import Query
-from protocol.search import DEADLINE, MAX_HITS
+from protocol.search import DEADLINE, MAX_DEADLINE, MAX_HITS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,10 +40,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--local", action="store_true", help="search this device only")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds_up_to(MAX_DEADLINE),
         default=DEADLINE,
         metavar="SECONDS",
-        help=f"how long to wait for other devices (default: {DEADLINE:g})",
+        help=f"how long to wait for other devices (default: {DEADLINE:g}, at most "
+        f"{MAX_DEADLINE:g})",
     )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(run=run_search)

@@ -22,6 +22,7 @@ from node.peer.status import Exchange, PeerStatus
 from node.search.family import search_family
 from node.search.run import parse
 from protocol.gen import roost_pb2, roost_pb2_grpc
+from protocol.search import MAX_DEADLINE
 
 
 class LocalService(roost_pb2_grpc.LocalServicer):  # type: ignore[misc]
@@ -41,6 +42,11 @@ class LocalService(roost_pb2_grpc.LocalServicer):  # type: ignore[misc]
             raise Refused(
                 grpc.StatusCode.PERMISSION_DENIED,
                 "only this device's own commands may use its node this way",
+            )
+        if not 0 < request.timeout <= MAX_DEADLINE:
+            raise Refused(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"wait above 0 and at most {MAX_DEADLINE:g} s for other devices",
             )
         library = self._device.library
         query = parse(library, request.text, datetime.now())  # a QueryError: INVALID_ARGUMENT

@@ -35,5 +35,7 @@ def test_only_the_device_itself_may_ask_its_node(tmp_path: Path) -> None:
                 roost_pb2_grpc.LocalStub,
                 lambda stub, timeout: stub.Search(request, timeout=timeout),
             )
+        with pytest.raises(QueryError, match="at most 45 s"):
+            ask_own_node(admin.device, admin.address, "Alice", 10, True, 90.0)
         with pytest.raises(QueryError, match="or"):
             ask_own_node(admin.device, admin.address, "Alice or Bob", 10, True, 1.0)
