@@ -91,9 +91,10 @@ class _Matcher:
         scenes = Scenes()
         if not self.analysed and self.clip is None:
             scenes.notes.append(
-                f"scene words ({', '.join(words)}) cannot be searched: no photo has been analysed "
-                "for objects and scenes; install the models (`roost models list`) and run "
-                "`roost index` again"
+                f"scene words ({', '.join(words)}) cannot be searched on this device: no photo "
+                "here has been analysed for objects and scenes; install the models (`roost "
+                "models list`) and run `roost index` again (family devices that have them "
+                "answer for their own photos)"
             )
             return scenes
         i = 0

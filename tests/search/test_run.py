@@ -181,7 +181,9 @@ def test_scene_words_are_reported_not_silently_dropped(album: Album, library: Li
     answer = ask(library, "Alice at the beach 2019")
     assert found(album, answer) == ["faces/id00/img1.jpg"]
     (note,) = answer.notes  # the album was indexed without the vision models
-    assert note.startswith("scene words (beach) cannot be searched: no photo has been analysed")
+    assert note.startswith(
+        "scene words (beach) cannot be searched on this device: no photo here has been analysed"
+    )
     alone = ask(library, "beach")
     assert alone.hits == [] and alone.notes
 
