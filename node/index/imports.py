@@ -7,7 +7,10 @@
   faces the face stage found (`after = ("faces",)`), into the label log (`node.media.names`). A
   named region no face matches is searched once more, alone and enlarged
   (`node.media.regions.search_region`); a face found there steadily is stored like any other,
-  and its region records that it was found so. Otherwise the region is reported, not invented.
+  and its region records that it was found so. Where none is, a region large enough that no
+  face covers becomes the face itself (`node.media.regions.region_box`: the region's box, dlib's
+  five points fitted inside it, the space's embedder), named by the same import; a smaller one
+  is reported, not made a face.
 - The people a Takeout JSON lists, kept as hints for suggestions (`node.media.hints`).
 
 The stage reads the file's header, not its pixels (those only when a region must be searched
@@ -32,6 +35,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from node.faces.align import ShapePredictor
 from node.faces.detect import Detection, MtcnnDetector
 from node.faces.embed import Embedder, embedder_class
 from node.index.faces import FaceStage, new_face
@@ -44,11 +48,22 @@ from node.media.beside import beside
 from node.media.decode import Decoded, DecodeError, Header, decode, read_header
 from node.media.metadata import PhotoInfo
 from node.media.names import NamedFace, import_names
-from node.media.regions import MIN_IOU, SEARCH_SIDES, Box, iou, match_faces, search_region
+from node.media.regions import (
+    MIN_IOU,
+    SEARCH_SIDES,
+    Box,
+    FaceRegion,
+    iou,
+    match_faces,
+    region_box,
+    search_region,
+)
 from node.media.sources import FoundBy, ImportCounts, RegionFace, SourceRow
 from node.places import PLACES, places_table
 
-VERSION = "imports-1"
+# 2: a named region no detector finds a face in may become the face itself, so libraries
+# whose imports ran before that read their photos' regions again (headers only).
+VERSION = "imports-2"
 _REFRESHED = ("taken_at", "taken_local", "taken_at_source", "lat", "lon")
 
 
@@ -79,6 +94,7 @@ class ImportStage(Stage):
         self._work_side, self._max_pixels = work_side, max_pixels
         self._detector: MtcnnDetector | None = None
         self._embedder: Embedder | None = None
+        self._aligner: ShapePredictor | None = None
         self.counts = ImportCounts()
 
     @property
@@ -118,7 +134,7 @@ class ImportStage(Stage):
             reuse = {
                 r["name"].casefold(): int(r["face"].rsplit("-", 1)[1])
                 for r in stored
-                if r["found_by"] == FoundBy.REGION
+                if r["found_by"] in (FoundBy.REGION, FoundBy.METADATA)
             }
             indexes = list(faces)
             size = (header.width, header.height)
@@ -141,7 +157,7 @@ class ImportStage(Stage):
             return {r["idx"]: _box(r["box"]) for r in rows}, False
         return {r["idx"]: _box(r["box"]) for r in rows}, True
 
-    # -- step 2: look inside the named regions no face matched -----------------------------
+    # -- step 2: look inside the named regions no face matched; else take the region itself --
 
     def _search(self, work: Work) -> None:
         photo: _Photo = work.results[self.name]
@@ -149,22 +165,47 @@ class ImportStage(Stage):
         if not empty or not photo.searchable:
             return
         decoded = work.decoded or self._decode(photo.path)
-        detector = self._models()[0]
         for n in empty:
             region = photo.regions[n].region
-            found = search_region(decoded.image, region.box, detector.detect)
+            found, by = self._looked_inside(photo, region, decoded), FoundBy.REGION
+            if found is None:
+                found, by = self._region_itself(photo, region, decoded), FoundBy.METADATA
             if found is None:
                 continue
-            box = tuple(v / decoded.scale for v in found.box)
-            if any(iou(_box(box), other) >= MIN_IOU for other in photo.faces.values()):
-                continue  # a face already there (taken by another region): not a second one
             idx = photo.reuse.get(region.name.casefold(), -1)
             if idx < 0 or idx in photo.faces:  # the same id as before keeps its label on it
                 idx = max(photo.faces, default=-1) + 1
             record = self._embedded(work.hash, idx, found, decoded)
             photo.faces[idx] = _box(record.box)
             photo.new_faces.append(record)
-            photo.regions[n] = RegionFace(region, record.id, FoundBy.REGION)
+            photo.regions[n] = RegionFace(region, record.id, by)
+
+    def _looked_inside(
+        self, photo: _Photo, region: FaceRegion, decoded: Decoded
+    ) -> Detection | None:
+        """The face the detector finds steadily inside the region, unless a face of the photo
+        (taken by another region) is already there."""
+        found = search_region(decoded.image, region.box, self._models()[0].detect)
+        if found is None:
+            return None
+        box = tuple(v / decoded.scale for v in found.box)
+        if any(iou(_box(box), other) >= MIN_IOU for other in photo.faces.values()):
+            return None
+        return found
+
+    def _region_itself(
+        self, photo: _Photo, region: FaceRegion, decoded: Decoded
+    ) -> Detection | None:
+        """The region as a face in the working image, when it may be one (`region_box`): its
+        box, dlib's five points fitted inside it, and no detector score (0)."""
+        size = (photo.header.width, photo.header.height)
+        box = region_box(region.box, size, list(photo.faces.values()))
+        if box is None:
+            return None
+        working = _box(tuple(v * decoded.scale for v in box))
+        if self._aligner is None:
+            self._aligner = ShapePredictor()
+        return Detection(working, 0.0, self._aligner.points(decoded.image, working))
 
     def _decode(self, path: str) -> Decoded:
         try:
@@ -245,7 +286,10 @@ class ImportStage(Stage):
             c.people_hints += bool(info.people)
             c.motion_photos += info.clip is not None
             c.live_photos += info.live_video is not None
-            c.faces_found_in_regions += len(p.new_faces)
+            made = {f.id for f in p.new_faces}
+            by = [r.found_by for r in p.regions if r.face in made]
+            c.faces_found_in_regions += by.count(FoundBy.REGION)
+            c.faces_from_regions += by.count(FoundBy.METADATA)
             c.regions_without_face += sum(r.face is None for r in p.regions)
 
 

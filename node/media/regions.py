@@ -14,8 +14,10 @@ Everything here is pure: XMP properties and sizes in, boxes in upright normalise
 out, then matched one-to-one to the boxes the face detector found. A region no detected face
 overlaps is searched once more (`search_region`): a person named a face there, so the detector
 looks at that part of the photo alone, enlarged, at its normal score threshold, and a face it
-finds there steadily becomes a face like any other. Otherwise the region is reported as such,
-never turned into a face.
+finds there steadily becomes a face like any other. Otherwise a named region that no face
+covers and that is large enough (`MIN_REGION_SIDE`) is itself made the face (`region_box`), as
+digiKam and Immich do with the regions they import: someone drew it around a face and named it,
+which is more than the detector can say of a face in profile. A smaller one is only reported.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ SEARCH_MARGINS = (0.25, 0.5)
 SEARCH_SIDES = (160, 240, 320)
 STEADY = 5
 STEADY_IOU = 0.5
+# A named region the detector finds no face in becomes a face itself when its shorter side is
+# at least this many pixels of the original: dlib's chip is 150 px, and a face drawn smaller
+# than this gives the shape predictor and the descriptor too little to work on.
+MIN_REGION_SIDE = 40
+# A face whose box lies this much (intersection over the smaller box) inside the region, or the
+# region inside it, is already that region's face: no second one is made there.
+COVERED = 0.5
 
 
 @dataclass(frozen=True)
@@ -234,6 +243,29 @@ def _steady(found: Sequence[Detection]) -> Detection | None:
     if any(iou(d.box, box) < STEADY_IOU for d in found):
         return None
     return max(found, key=lambda d: iou(d.box, box))
+
+
+def region_box(region: Box, size: tuple[int, int], faces: Sequence[Box]) -> Box | None:
+    """The named `region` (upright, normalised) as a face's box in pixels of an image of
+    `size`, when it is to become a face: large enough, and no face of `faces` (pixel boxes) is
+    already there."""
+    width, height = size
+    box = (region[0] * width, region[1] * height, region[2] * width, region[3] * height)
+    if min(box[2] - box[0], box[3] - box[1]) < MIN_REGION_SIDE:
+        return None
+    if any(covered(box, face) >= COVERED for face in faces):
+        return None
+    return box
+
+
+def covered(a: Box, b: Box) -> float:
+    """Intersection over the smaller of two boxes: 1 when one lies inside the other."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / smaller if smaller > 0 else 0.0
 
 
 def iou(a: Box, b: Box) -> float:

@@ -55,6 +55,7 @@ class FoundBy(StrEnum):
 
     DETECTOR = "detector"  # the face stage found it in the whole photo
     REGION = "region"  # found by looking inside the region (`node.media.regions.search_region`)
+    METADATA = "metadata"  # no detector found it: the named region itself is the face
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class ImportCounts:
     names_kept: int = 0  # named regions on faces the user had already labelled
     names_refused: int = 0  # named regions whose name cannot be a name in Roost
     faces_found_in_regions: int = 0  # faces found only by looking inside a named region
+    faces_from_regions: int = 0  # named regions made faces themselves: no detector found one
     regions_without_face: int = 0  # named regions where no face was found
     people_hints: int = 0  # photos whose Takeout sidecar lists people
     motion_photos: int = 0

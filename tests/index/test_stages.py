@@ -101,7 +101,7 @@ def test_markers_record_each_stage_and_a_second_run_opens_nothing(
     markers = table_rows(home, "stages")
     assert sorted({(m["stage"], m["version"].split("@")[0]) for m in markers}) == [
         ("faces", "mtcnn-facenet-pytorch-2.6+dlib-resnet-v1"),
-        ("imports", "imports-1"),  # no sidecars beside them: no fingerprint
+        ("imports", "imports-2"),  # no sidecars beside them: no fingerprint
         ("thumbnail", "jpeg-256px-32768b"),
     ]
     assert len(markers) == 3 * len(PHOTOS)

@@ -34,11 +34,12 @@ def test_summary_counts_what_came_from_other_apps(family: Family) -> None:
     assert family.summary["failed"] == []
     assert family.summary["imported"] == {
         "from_sidecars": 10,  # 3 XMP sidecars, 7 photos given something by Takeout
-        "names_imported": 2,  # Marie Curie, in each portrait
+        "names_imported": 4,  # Marie and Pierre Curie, in each portrait
         "names_kept": 0,
         "names_refused": 0,
         "faces_found_in_regions": 0,  # Pierre Curie, in profile: not even looking there
-        "regions_without_face": 2,
+        "faces_from_regions": 2,  # ... so his region itself is his face, in each portrait
+        "regions_without_face": 0,
         "people_hints": 2,
         "motion_photos": 1,
         "live_photos": 3,
@@ -173,19 +174,25 @@ def test_face_regions_name_the_detected_faces(family: Family, name: str) -> None
     assert regions["Marie Curie"]["found_by"] == "detector"
     assert regions["Marie Curie"]["events"]  # the label events that named it, for undo
     # Pierre Curie stands in profile: the detector finds no face there, not even looking at his
-    # region alone, and none is invented.
+    # region alone, so the region itself is his face, named by the same import.
     pierre = regions["Pierre Curie"]
-    assert (pierre["face"], pierre["found_by"], pierre["events"]) == (None, None, [])
+    assert pierre["found_by"] == "metadata" and pierre["events"]
     w, h = shown["width"], shown["height"]
     px1, py1, px2, py2 = (v * s for v, s in zip(pierre["box"], (w, h, w, h), strict=True))
-    assert not [f for f in shown["faces"] if f["box"][0] < px2 and px1 < f["box"][2]
-                and f["box"][1] < py2 and py1 < f["box"][3]]  # fmt: skip
+    inside = [f for f in shown["faces"] if f["box"][0] < px2 and px1 < f["box"][2]
+              and f["box"][1] < py2 and py1 < f["box"][3]]  # fmt: skip
+    assert [(f["id"], f["person"]) for f in inside] == [(pierre["face"], "Pierre Curie")]
+    fx1, fy1, fx2, fy2 = inside[0]["box"]
+    assert px1 - 1 <= fx1 < fx2 <= px2 + 1 and py1 - 1 <= fy1 < fy2 <= py2 + 1  # his region
+    assert sorted(f["person"] or "" for f in shown["faces"]) == ["", "Marie Curie",
+                                                                  "Pierre Curie"]  # fmt: skip
 
 
 def test_imported_names_are_people_at_once(family: Family) -> None:
     people = roost_json("people", home=family.home)
     named = {p["name"]: p for p in people if p["kind"] == "person"}
     assert named["Marie Curie"]["faces"] == 2
+    assert named["Pierre Curie"]["faces"] == 2
 
 
 # -- Google Takeout -----------------------------------------------------------------------

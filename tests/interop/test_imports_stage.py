@@ -99,9 +99,14 @@ def test_a_library_from_before_the_stage_gains_imports_by_running_only_it(tmp_pa
 
     gained = roost_json("index", album, "--stage", "imports", home=home)
     assert gained["stages_run"] == {"imports": 2}
-    assert gained["imported"]["names_imported"] == 1  # Marie Curie
+    assert gained["imported"]["names_imported"] == 2  # Marie Curie, and Pierre's region
+    assert gained["imported"]["faces_from_regions"] == 1  # Pierre Curie, in profile
     assert gained["imported"]["people_hints"] == 1
-    assert {f["id"]: f["box"] for f in table_rows(home, "faces")} == faces  # no face invented
+    after = {f["id"]: f["box"] for f in table_rows(home, "faces")}
+    assert {k: v for k, v in after.items() if k in faces} == faces  # the detected ones stay
+    pierre = next(r for r in _show(home, album / "portrait.jpg")["regions"]
+                  if r["name"] == "Pierre Curie")  # fmt: skip
+    assert set(after) - set(faces) == {pierre["face"]} and pierre["found_by"] == "metadata"
     people = {p["name"] for p in roost_json("people", home=home)}
     assert {"Marie Curie", "Grace Hopper"} <= people
     events = EventLog(Library.open(home / "library")).read()
@@ -181,11 +186,13 @@ def test_a_face_found_only_inside_its_region_is_a_face_and_keeps_its_id(tmp_path
     region = _small_face_photo(photo)
     with Image.open(photo) as opened:
         size = opened.size
-    mwg_sidecar(album / "crowd.jpg.xmp", [("Alice Doe", region), ("Nobody", (0.05, 0.6, 0.1, 0.7))],
-                size)  # fmt: skip
+    # "Nobody": a named region on an empty spot, too small to be made a face itself (15 px).
+    mwg_sidecar(album / "crowd.jpg.xmp", [("Alice Doe", region), ("Nobody", (0.05, 0.6, 0.0573,
+                0.61))], size)  # fmt: skip
     first = roost_json("index", album, home=home)
     assert first["faces"] == 0  # the face stage found none
     assert first["imported"]["faces_found_in_regions"] == 1
+    assert first["imported"]["faces_from_regions"] == 0
     assert first["imported"]["regions_without_face"] == 1  # the one on an empty spot
     shown = _show(home, photo)
     regions = {r["name"]: r for r in shown["regions"]}

@@ -77,7 +77,8 @@ def test_a_name_the_user_gave_is_never_overridden(tmp_path: Path) -> None:
         log.read(),
     )  # fmt: skip
     summary = roost_json("index", photos, home=home)
-    assert (summary["imported"]["names_imported"], summary["imported"]["names_kept"]) == (0, 1)
+    # Marie's face stays the user's; Pierre's region (no one said who it is) is named.
+    assert (summary["imported"]["names_imported"], summary["imported"]["names_kept"]) == (1, 1)
     assert read_state(Library.open(home / "library")).names_of([face]) == {face: "Maria Skłodowska"}
     again = roost_json("index", photos, home=home)
     assert again["imported"]["names_imported"] == 0 and again["unchanged"] == 1

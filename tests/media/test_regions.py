@@ -6,7 +6,15 @@ import pytest
 from PIL import Image
 
 from node.media import xmp
-from node.media.regions import FaceRegion, match_faces, read_regions, to_upright
+from node.media.regions import (
+    MIN_REGION_SIDE,
+    FaceRegion,
+    covered,
+    match_faces,
+    read_regions,
+    region_box,
+    to_upright,
+)
 from protocol.labels import Source
 from tests.interop.builders import INTEROP
 
@@ -94,3 +102,16 @@ def test_matching_is_one_to_one_by_overlap() -> None:
     faces = [(105.0, 105.0, 305.0, 405.0), (600.0, 600.0, 700.0, 700.0)]
     matches = match_faces(regions, faces, (1000, 1000))
     assert [(m.region.name, m.face) for m in matches] == [("A", 0), ("B", None), ("C", None)]
+
+
+def test_a_region_becomes_a_face_only_when_large_and_uncovered() -> None:
+    size = (1000, 500)
+    region = (0.1, 0.2, 0.2, 0.4)  # 100 × 100 px
+    assert region_box(region, size, []) == pytest.approx((100, 100, 200, 200))
+    assert region_box(region, size, [(120, 120, 180, 180)]) is None  # a face inside it
+    assert region_box(region, size, [(80, 80, 260, 260)]) is None  # inside a face
+    assert region_box(region, size, [(190, 190, 300, 300)]) == pytest.approx((100, 100, 200, 200))
+    side = MIN_REGION_SIDE - 1
+    assert region_box((0.5, 0.5, 0.5 + side / 1000, 0.9), size, []) is None  # too narrow
+    assert covered((0, 0, 10, 10), (5, 5, 15, 15)) == pytest.approx(0.25)
+    assert covered((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
