@@ -33,8 +33,8 @@ from PIL import Image
 from benchmarks.measure import run_measured
 from node.faces.detect import Detection
 from node.faces.embed import DEFAULT_EMBEDDER
+from node.index.models import Models, RunModels
 from node.index.run import IndexOptions
-from node.index.video import LazyModels
 from node.media.formats import VIDEO_SUFFIXES
 from node.video.analyse import VideoOptions, analyse
 from node.video.read import Video
@@ -116,7 +116,8 @@ def main() -> int:
 def _child(kind: str, files: list[Path], repeat: int) -> dict[str, Any]:
     """Load the models, then time the analysis of `files`, `repeat` times over."""
     started = time.perf_counter()
-    models = LazyModels(
+    models = RunModels(
+        Models(),
         embedder=DEFAULT_EMBEDDER,
         detect_side=IndexOptions.detect_side,
         min_face=VideoOptions.min_face,
@@ -153,7 +154,7 @@ def _analyse(kind: str, path: Path, models: _Counted) -> float:
 class _Counted:
     """The run's models, counting the faces detected and the descriptors computed."""
 
-    def __init__(self, models: LazyModels) -> None:
+    def __init__(self, models: RunModels) -> None:
         self._models = models
         self.detections = 0
         self.embeddings = 0

@@ -18,10 +18,9 @@ import pyarrow as pa
 from PIL import Image
 
 from node.faces.crop import sharpness, thumbnail
-from node.faces.detect import MTCNN_ID, Detection, MtcnnDetector
-from node.faces.embed import Embedder
+from node.faces.detect import MTCNN_ID, Detection
 from node.faces.models import ModelMissing
-from node.index.models import Models
+from node.index.models import Models, RunModels
 from node.index.stage import Needs, Stage, StageFailed, Step, Work
 from node.library.schema import FaceRecord
 from node.library.store import Library, Space, StageRows
@@ -54,8 +53,12 @@ class FaceStage(Stage):
         models: Models,
     ) -> None:
         super().__init__()
-        self._library, self._space, self._models = library, space, models
-        self._detect_side, self._min_face, self._threads = detect_side, min_face, model_threads
+        self._library, self._space = library, space
+        self._models = RunModels(
+            models, embedder=space.embedder, detect_side=detect_side, min_face=min_face,
+            threads=model_threads,
+        )  # fmt: skip
+        self.loaded = self._models.loaded
 
     @property
     def version(self) -> str:
@@ -77,22 +80,13 @@ class FaceStage(Stage):
             found = [_Found(_detection(row, scale), row["idx"], row) for row in before]
         else:
             try:
-                detections = self._detector().detect(work.decoded.image)
+                detections = self._models.detector.detect(work.decoded.image)
             except (RuntimeError, ValueError, TypeError) as exc:
                 if isinstance(exc, ModelMissing):
                     raise
                 raise StageFailed(f"face detection failed: {exc}") from exc
             found = _keep_ids(detections, before, scale)
         work.results[self.name] = found
-
-    def _detector(self) -> MtcnnDetector:
-        """The run's detector, from the models this run shares (loaded by the first asking)."""
-        detector, loaded = self._models.detector(
-            detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
-        )
-        if loaded:
-            self.loaded.append(detector.id)
-        return detector
 
     def _stored(self, work: Work) -> list[dict[str, Any]]:
         """The faces an earlier run stored for this photo, from the table its marker names."""
@@ -114,7 +108,7 @@ class FaceStage(Stage):
         assert work.decoded is not None
         found: list[_Found] = work.results[self.name]
         image = work.decoded.image
-        embedder = self._embedder()
+        embedder = self._models.embedder
         try:
             vectors = embedder.embed(image, [f.detection for f in found])
         except (RuntimeError, ValueError, TypeError) as exc:
@@ -136,12 +130,6 @@ class FaceStage(Stage):
                              self._space.embedder, vector)
                 )  # fmt: skip
         work.results[self.name] = records
-
-    def _embedder(self) -> Embedder:
-        embedder, loaded = self._models.embedder(self._space.embedder, threads=self._threads)
-        if loaded:
-            self.loaded.append(embedder.id)
-        return embedder
 
     # -- writing ---------------------------------------------------------------------------
 

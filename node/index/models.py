@@ -48,6 +48,36 @@ class Models:
             return embedder, True
 
 
+class RunModels:
+    """One stage's view of a shared set: the detector and embedder at its settings, each asked
+    for on first use, with the ids of those this view's asking loaded in `loaded` (a model the
+    set already held, for another stage or an earlier run, is not loaded again).
+    It is what `node.video.analyse` takes as its `FaceModels`."""
+
+    def __init__(
+        self, models: Models, *, embedder: str, detect_side: int, min_face: int, threads: int
+    ) -> None:
+        self._models, self._embedder_id, self._threads = models, embedder, threads
+        self._detect_side, self._min_face = detect_side, min_face
+        self.loaded: list[str] = []  # ids of the models loaded, in order
+
+    @property
+    def detector(self) -> MtcnnDetector:
+        detector, loaded = self._models.detector(
+            detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
+        )
+        if loaded:
+            self.loaded.append(detector.id)
+        return detector
+
+    @property
+    def embedder(self) -> Embedder:
+        embedder, loaded = self._models.embedder(self._embedder_id, threads=self._threads)
+        if loaded:
+            self.loaded.append(embedder.id)
+        return embedder
+
+
 def one_torch_pool(threads: int) -> None:
     """Torch's intra-op threads are per process: the detector and embedder share `threads`."""
     import torch

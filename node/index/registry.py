@@ -16,14 +16,17 @@ from node.index.stage import Stage
 from node.index.thumbnails import ThumbnailStage
 from node.index.video import VideoStage
 from node.library.store import Library, LibraryError, Space
-from node.vision.stages import BodyStage, ClipStage, ObjectStage, SceneLabelStage, store_of
+from node.video.analyse import VideoOptions
+from node.vision.shared import VisionModels
+from node.vision.stages import BodyStage, ClipStage, ObjectStage, SceneLabelStage
 
 
 @dataclass(frozen=True)
 class Context:
     """What a stage may be built with: the library, the embedding space faces go to, the
-    model and decoding settings of this run, and the loaded models it shares
-    (`node.index.models`)."""
+    model and decoding settings of this run, and the models it shares: the face models
+    (`node.index.models`, kept across runs by the node) and this run's vision models
+    (`node.vision.shared`), so that no model loads twice for two stages."""
 
     library: Library
     space: Space
@@ -33,6 +36,7 @@ class Context:
     models: Models
     work_side: int  # long side of the working image, for a stage that decodes on its own
     max_pixels: int
+    vision: VisionModels
 
 
 Factory = Callable[[Context], Stage]
@@ -48,7 +52,12 @@ REGISTRY: dict[str, Factory] = {
     ),
     ThumbnailStage.name: lambda c: ThumbnailStage(),
     VideoStage.name: lambda c: VideoStage(
-        c.library, c.space, detect_side=c.detect_side, model_threads=c.model_threads
+        c.library,
+        c.space,
+        detect_side=c.detect_side,
+        model_threads=c.model_threads,
+        models=c.models,
+        options=VideoOptions(min_face=c.min_face),  # the faces stage's detector, not a second
     ),
     ImportStage.name: lambda c: ImportStage(
         c.library,
@@ -57,10 +66,10 @@ REGISTRY: dict[str, Factory] = {
         work_side=c.work_side,
         max_pixels=c.max_pixels,
     ),
-    ObjectStage.name: lambda c: ObjectStage(store_of(c.library), threads=c.model_threads),
-    SceneLabelStage.name: lambda c: SceneLabelStage(store_of(c.library), threads=c.model_threads),
-    BodyStage.name: lambda c: BodyStage(c.library, store_of(c.library), threads=c.model_threads),
-    ClipStage.name: lambda c: ClipStage(store_of(c.library), threads=c.model_threads),
+    ObjectStage.name: lambda c: ObjectStage(c.vision),
+    SceneLabelStage.name: lambda c: SceneLabelStage(c.vision),
+    BodyStage.name: lambda c: BodyStage(c.library, c.vision),
+    ClipStage.name: lambda c: ClipStage(c.vision),
 }
 
 

@@ -47,6 +47,8 @@ from node.media.scan import Found, Problem, ScanResult, scan
 from node.progress import Reporter
 from node.settings import Home
 from node.vision.migrate import adopt_vision_markers
+from node.vision.shared import VisionModels
+from node.vision.stages import store_of
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class _Run:
             models,
             options.work_side,
             options.max_pixels,
+            VisionModels(store_of(library), threads=options.model_threads),
         )
         self.context = context
         self.stages: list[Stage] = []

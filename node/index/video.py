@@ -9,14 +9,14 @@ camera) comes from what the stage read (`Work.described`), dated like a photo.
 
 Its version names the face models and the faces table, like the face stage's, plus the video
 pipeline's own: a re-embed, or a change to sampling or tracking, analyses every video again.
-It uses the photo pipeline's detector and embedder classes, loaded by this stage on its first
-video (a library without videos never loads them twice).
+It takes the photo pipeline's detector and embedder from the run's shared set
+(`node.index.models`), asked for on its first video: a run over photos and videos loads each
+once, and the node's indexing keeps them loaded between runs.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,9 +24,9 @@ from typing import ClassVar
 
 import pyarrow as pa
 
-from node.faces.detect import MTCNN_ID, MtcnnDetector
-from node.faces.embed import Embedder, embedder_class
+from node.faces.detect import MTCNN_ID
 from node.index.faces import version_of
+from node.index.models import Models, RunModels
 from node.index.stage import Described, Needs, Stage, StageFailed, Work
 from node.index.thumbnails import SIDE, make_thumbnail
 from node.library.schema import THUMBNAILS, FaceRecord
@@ -53,12 +53,14 @@ class VideoStage(Stage):
         *,
         detect_side: int,
         model_threads: int,
+        models: Models,
         options: VideoOptions | None = None,
     ) -> None:
         super().__init__()
         self._library, self._space = library, space
         self._options = options or VideoOptions()
-        self.models = LazyModels(
+        self.models = RunModels(
+            models,
             embedder=space.embedder,
             detect_side=detect_side,
             min_face=self._options.min_face,
@@ -145,36 +147,6 @@ class VideoStage(Stage):
 
     def tables(self, library: Library) -> dict[str, str]:
         return {"videos": "hash", "face_spans": "media_hash", self._space.faces: "media_hash"}
-
-
-class LazyModels:
-    """The photo pipeline's face detector and embedder, each loaded on first use."""
-
-    def __init__(self, *, embedder: str, detect_side: int, min_face: int, threads: int) -> None:
-        self._embedder_id, self._threads = embedder, threads
-        self._detect_side, self._min_face = detect_side, min_face
-        self._loading = threading.Lock()
-        self._detector: MtcnnDetector | None = None
-        self._embedder: Embedder | None = None
-        self.loaded: list[str] = []  # ids of the models loaded, in order
-
-    @property
-    def detector(self) -> MtcnnDetector:
-        with self._loading:
-            if self._detector is None:
-                self._detector = MtcnnDetector(
-                    detect_side=self._detect_side, min_face=self._min_face, threads=self._threads
-                )
-                self.loaded.append(self._detector.id)
-            return self._detector
-
-    @property
-    def embedder(self) -> Embedder:
-        with self._loading:
-            if self._embedder is None:
-                self._embedder = embedder_class(self._embedder_id)()
-                self.loaded.append(self._embedder.id)
-            return self._embedder
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ whose parsers merge a repeated occurrence of a message field into the first one,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,22 @@ class OnnxModel:
         self.inputs = tuple(inputs)
         self._extra = tuple(extra_outputs)
         self._threads = threads
+        self._loading = threading.Lock()
+        self._made: Any = None
 
     @property
     def loaded(self) -> bool:
-        return "_session" in self.__dict__
+        return self._made is not None
 
-    @cached_property
     def _session(self) -> Any:
+        """The session, made by the first caller: two stages sharing this model (scene labels
+        and bodies) may both ask at once, and one load serves them."""
+        with self._loading:
+            if self._made is None:
+                self._made = self._load()
+            return self._made
+
+    def _load(self) -> Any:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -81,14 +90,14 @@ class OnnxModel:
 
     def output_names(self) -> list[str]:
         """The model's outputs, in order (loads the model)."""
-        return [o.name for o in self._session.get_outputs()]
+        return [o.name for o in self._session().get_outputs()]
 
     def run(self, feeds: Mapping[str, np.ndarray], outputs: Sequence[str]) -> list[np.ndarray]:
         """The named outputs for one set of inputs (every declared input must be fed)."""
         missing = [spec.name for spec in self.inputs if spec.name not in feeds]
         if missing:
             raise ValueError(f"inputs {missing} not given")
-        result: list[np.ndarray] = self._session.run(list(outputs), dict(feeds))
+        result: list[np.ndarray] = self._session().run(list(outputs), dict(feeds))
         return result
 
 

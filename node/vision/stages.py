@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -38,6 +37,7 @@ from node.vision import tables
 from node.vision.classify import ImageNetClassifier
 from node.vision.clip import ClipModel
 from node.vision.detect import CocoDetector
+from node.vision.shared import VisionModels
 
 WORK_SIDE = 640
 PART_VERSION = 1  # of what a stage makes from its model's output; a change reruns it
@@ -86,19 +86,20 @@ class _VisionStage(Stage):
     needs: ClassVar[Needs] = Needs.IMAGE
     uses: ClassVar[tuple[ModelSpec, ...]] = ()
 
-    def __init__(self, store: ModelStore) -> None:
+    def __init__(self, models: VisionModels) -> None:
         super().__init__()
-        self._store = store
+        self._models, self._store = models, models.store
 
     def unavailable(self) -> str | None:
         return _not_installed(self._store, *self.uses)
 
     def _loaded(self, spec: ModelSpec) -> None:
-        if spec.name not in self.loaded:
+        """Count a prediction's load of `spec`'s weights, once per run over all stages."""
+        if self._models.first_use(spec):
             self.loaded.append(spec.name)
 
-    def _folder(self, spec: ModelSpec) -> Path:
-        return self._store.folder(spec.name)
+    def _classifier(self) -> ImageNetClassifier:
+        return self._models.get(IMAGENET_MOBILENET, lambda f, t: ImageNetClassifier(f, threads=t))
 
 
 class ObjectStage(_VisionStage):
@@ -107,20 +108,14 @@ class ObjectStage(_VisionStage):
     name: ClassVar[str] = "objects"
     uses = (COCO_SSD,)
 
-    def __init__(self, store: ModelStore, *, threads: int) -> None:
-        super().__init__(store)
-        self._threads = threads
-        self._detector: CocoDetector | None = None
-
     @property
     def version(self) -> str:
         return _by(COCO_SSD)
 
     def run(self, work: Work) -> None:
-        if self._detector is None:
-            self._detector = CocoDetector(self._folder(COCO_SSD), threads=self._threads)
         image = _image(work)
-        found = self._detector.detect(image)
+        detector = self._models.get(COCO_SSD, lambda f, t: CocoDetector(f, threads=t))
+        found = detector.detect(image)
         self._loaded(COCO_SSD)
         factor = _to_original(work, image)
         work.results[self.name] = [
@@ -144,20 +139,12 @@ class SceneLabelStage(_VisionStage):
     name: ClassVar[str] = "scene-labels"
     uses = (IMAGENET_MOBILENET,)
 
-    def __init__(self, store: ModelStore, *, threads: int) -> None:
-        super().__init__(store)
-        self._threads = threads
-        self._classifier: ImageNetClassifier | None = None
-
     @property
     def version(self) -> str:
         return _by(IMAGENET_MOBILENET)
 
     def run(self, work: Work) -> None:
-        if self._classifier is None:
-            folder = self._folder(IMAGENET_MOBILENET)
-            self._classifier = ImageNetClassifier(folder, threads=self._threads)
-        labelled = self._classifier.classify(_image(work))
+        labelled = self._classifier().classify(_image(work))
         self._loaded(IMAGENET_MOBILENET)
         work.results[self.name] = {
             "hash": work.hash, "labels": list(labelled.labels), "scores": list(labelled.scores)
@@ -179,10 +166,9 @@ class BodyStage(_VisionStage):
     after: ClassVar[tuple[str, ...]] = (FaceStage.name, ObjectStage.name)
     uses = (COCO_SSD, IMAGENET_MOBILENET)
 
-    def __init__(self, library: Library, store: ModelStore, *, threads: int) -> None:
-        super().__init__(store)
-        self._library, self._threads = library, threads
-        self._classifier: ImageNetClassifier | None = None
+    def __init__(self, library: Library, models: VisionModels) -> None:
+        super().__init__(models)
+        self._library = library
         self._stored_faces: dict[str, list[Box]] | None = None
         self._reading = threading.Lock()
 
@@ -195,10 +181,7 @@ class BodyStage(_VisionStage):
         scale = 1.0 / _to_original(work, image)
         faces = [_box(_scaled(b, scale)) for b in self._faces(work)]
         chosen = _bodies(self._objects(work), faces, scale)
-        if self._classifier is None:
-            folder = self._folder(IMAGENET_MOBILENET)
-            self._classifier = ImageNetClassifier(folder, threads=self._threads)
-        vectors = self._classifier.appearance(image, [box for _, _, box in chosen])
+        vectors = self._classifier().appearance(image, [box for _, _, box in chosen])
         if chosen:
             self._loaded(IMAGENET_MOBILENET)
         work.results[self.name] = [
@@ -273,11 +256,9 @@ class ClipStage(_VisionStage):
 
     name: ClassVar[str] = "clip"
 
-    def __init__(self, store: ModelStore, *, threads: int) -> None:
-        super().__init__(store)
-        self._spec = store.installed(Role.CLIP)
-        self._threads = threads
-        self._model: ClipModel | None = None
+    def __init__(self, models: VisionModels) -> None:
+        super().__init__(models)
+        self._spec = self._store.installed(Role.CLIP)
 
     @property
     def version(self) -> str:
@@ -289,11 +270,9 @@ class ClipStage(_VisionStage):
         return None
 
     def _clip(self) -> ClipModel:
-        assert self._spec is not None
-        if self._model is None:
-            folder = self._store.folder(self._spec.name)
-            self._model = ClipModel(self._spec, folder, threads=self._threads)
-        return self._model
+        spec = self._spec
+        assert spec is not None
+        return self._models.get(spec, lambda f, t: ClipModel(spec, f, threads=t))
 
     def run(self, work: Work) -> None:
         model = self._clip()

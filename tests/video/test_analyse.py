@@ -12,8 +12,8 @@ from PIL import Image
 
 from node.faces.detect import Detection
 from node.faces.embed import DEFAULT_EMBEDDER, Embedder
+from node.index.models import Models, RunModels
 from node.index.run import IndexOptions
-from node.index.video import LazyModels
 from node.media.decode import decode
 from node.video.analyse import VideoOptions, VideoRecord, analyse
 from tests.video.clips import CLIP, CUTS, DURATION, LIN_MANUEL, recorded_sideways
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 class Counted:
     """The real models, counting what they are asked to do."""
 
-    def __init__(self, models: LazyModels) -> None:
+    def __init__(self, models: RunModels) -> None:
         self._models = models
         self.detected: list[int] = []  # faces found per detect call
         self.embedded: list[int] = []  # faces per embed call
@@ -56,8 +56,9 @@ class Counted:
 
 
 @pytest.fixture(scope="module")
-def models() -> LazyModels:
-    return LazyModels(
+def models() -> RunModels:
+    return RunModels(
+        Models(),
         embedder=DEFAULT_EMBEDDER,
         detect_side=IndexOptions.detect_side,
         min_face=VideoOptions.min_face,
@@ -66,12 +67,12 @@ def models() -> LazyModels:
 
 
 @pytest.fixture(scope="module")
-def clip(models: LazyModels) -> tuple[VideoRecord, Counted]:
+def clip(models: RunModels) -> tuple[VideoRecord, Counted]:
     counted = Counted(models)
     return analyse(CLIP, counted), counted
 
 
-def _reference(models: LazyModels) -> np.ndarray:
+def _reference(models: RunModels) -> np.ndarray:
     photo = decode(LIN_MANUEL, work_side=2048, max_pixels=100_000_000)
     face = max(models.detector.detect(photo.image), key=lambda d: d.width)  # his, not a speck
     vector: np.ndarray = models.embedder.embed(photo.image, [face])[0]
@@ -90,7 +91,7 @@ def test_work_is_one_detection_per_sample_and_one_embedding_per_track(
 
 
 def test_his_close_up_is_one_track_covering_the_shot(
-    clip: tuple[VideoRecord, Counted], models: LazyModels
+    clip: tuple[VideoRecord, Counted], models: RunModels
 ) -> None:
     record, _ = clip
     assert record.duration == pytest.approx(DURATION, abs=0.02)
@@ -125,7 +126,7 @@ def test_boxes_are_in_upright_video_pixels(clip: tuple[VideoRecord, Counted]) ->
 
 @pytest.mark.parametrize("rotation", [90, -90])
 def test_a_video_recorded_sideways_finds_the_same_faces(
-    tmp_path: Path, models: LazyModels, clip: tuple[VideoRecord, Counted], rotation: int
+    tmp_path: Path, models: RunModels, clip: tuple[VideoRecord, Counted], rotation: int
 ) -> None:
     record, plain = clip
     counted = Counted(models)

@@ -18,6 +18,7 @@ from node.index.run import Summary, index
 from node.library.schema import key_field
 from node.library.store import Library, in_clauses
 from node.media.decode import decode
+from node.models.runtime import OnnxModel
 from node.models.store import MODELS_ENV
 from node.settings import Home
 from node.vision import tables
@@ -134,7 +135,7 @@ def test_a_stage_without_its_marker_runs_alone_to_the_same_rows(
     summary, decoded = index_counting(photos, home)
     assert summary.stages_run == {"objects": 3, "scene-labels": 3, "bodies": 5}
     assert len(decoded) == 5 and summary.updated == 5
-    assert summary.models_loaded == [COCO, IMAGENET, IMAGENET]  # no face model
+    assert summary.models_loaded == [COCO, IMAGENET]  # no face model; ImageNet once for two
     after = vision_rows(library)
     for name, rows in before.items():
         assert len(after[name]) == len(rows), name
@@ -144,6 +145,29 @@ def test_a_stage_without_its_marker_runs_alone_to_the_same_rows(
                     np.testing.assert_allclose(new[column], value, atol=1e-3, err_msg=column)
                 else:
                     assert new[column] == value, (name, column)
+
+
+def test_each_vision_model_loads_once_for_all_the_stages_using_it(tmp_path: Path) -> None:
+    """Scene labels and bodies both predict with the ImageNet model: one session serves both.
+    Counted where ONNX Runtime sessions are made, so a second copy anywhere is seen."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copyfile(TESTDATA / "scenes" / "dog.jpg", photos / "dog.jpg")  # a dog: bodies predict
+    loads: list[str] = []
+    load = OnnxModel._load
+
+    def counting(model: OnnxModel) -> Any:
+        loads.append(model.path.parent.name)
+        return load(model)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OnnxModel, "_load", counting)
+        summary, _ = index_counting(photos, tmp_path / "home")
+    assert {s: summary.stages_run[s] for s in VISION} == dict.fromkeys(VISION, 1)
+    library = Library.open(tmp_path / "home" / "library")
+    assert tables.bodies_of(library, hash_of(library, photos / "dog.jpg"), {})
+    assert sorted(loads) == [COCO, IMAGENET]
+    assert [m for m in summary.models_loaded if m in (COCO, IMAGENET)] == [COCO, IMAGENET]
 
 
 OLD_MARKERS = pa.schema(
