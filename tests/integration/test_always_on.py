@@ -10,7 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from node.settings import Home
 from node.watch import progress
 from tests.albums import Album, copy_home
 from tests.albums import album as album  # the session-wide album fixture
-from tests.conftest import REPO, TESTDATA, roost, roost_json
+from tests.conftest import REPO, TESTDATA, roost_json
 from tests.index.library_rows import KEYS, assert_same_rows, table_rows
 from tests.integration.nodes import Node, wait_for
 from tui.data import Roost
@@ -38,7 +40,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.models]
 INDEXED = 300.0  # seconds to wait for a few photos on a loaded 2-core machine (models load)
 FRANK, STRANGER = "faces/id06/img30.jpg", "faces/id07/img35.jpg"  # two look-alikes
 NO_NODE = NodeState(0, (), None, None)
-PHOTOS = 240  # of lfw_dev: enough that the run outlasts every edit (on 2 cores, by minutes)
+PHOTOS = 240  # of lfw_dev: a run of many batches
 
 
 def configure(home: Path, folders: list[Path], *, niceness: int, rescan_seconds: int) -> None:
@@ -50,6 +52,30 @@ def configure(home: Path, folders: list[Path], *, niceness: int, rescan_seconds:
         Home(home).config_file,
         config.Settings(config.LibrarySettings(tuple(str(f) for f in folders)), node),
     )
+
+
+@contextmanager
+def paused(pid: int, library: Library) -> Iterator[None]:
+    """The process `pid`, in the middle of an index run, stopped (SIGSTOP) until the block
+    ends: to everyone else its run simply goes on for as long as the block takes, however fast
+    this machine indexes. It is never stopped inside its short labels-lock step, which edits
+    are meant to wait for."""
+    process = psutil.Process(pid)
+    while True:
+        process.suspend()
+        if holder(library.root / "labels.lock") != f"pid {pid}":
+            break
+        process.resume()
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        process.resume()
+
+
+def index_command(home: Path, folder: Path) -> list[str]:
+    """`roost index FOLDER --json` in `home`, to start as a process of its own."""
+    return [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(folder), "--json"]
 
 
 def known(home: Path) -> set[str]:
@@ -163,10 +189,10 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
     album: Album, tmp_path: Path, nodes: list[Node]
 ) -> None:
     """Names, a confirmation and an undo, from the CLI and through the TUI's adapter, while the
-    node indexes new photos: each goes through during the run and is in the log after it,
-    and the index is what a clean run makes. A foreground `roost index` started during the
-    node's run waits for it; a name given during that clean run (a foreground `roost index`)
-    goes through as well."""
+    node is in the middle of indexing new photos (held there, stopped, for as long as the edits
+    take): each goes through during the run and is in the log after it, and the index is what
+    a clean run makes. A foreground `roost index` started during the node's run waits for it;
+    a name given during that clean run (a foreground `roost index`) goes through as well."""
     home = copy_home(album, tmp_path / "home")
     large = tmp_path / "large"
     large.mkdir()
@@ -182,25 +208,36 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
         return holder(index_lock) == writing and run.get("done", 0) >= 1
 
     wait_for("the node indexing the large folder", in_run, INDEXED)
+    library = Library.open(home / "library")
     frank, stranger = album.face_of(FRANK, home), album.face_of(STRANGER, home)
-    alice = read_clusters(Library.open(home / "library"))[album.face_of("faces/id00/img1.jpg")]
-    tui = Roost(Home(home))
+    alice = read_clusters(library)[album.face_of("faces/id00/img1.jpg")]
+    with paused(node.process.pid, library):
+        # A foreground `roost index` started during the node's run says so and waits for it.
+        waited = tmp_path / "foreground.err"
+        with waited.open("w") as err:
+            foreground = subprocess.Popen(
+                index_command(home, large),
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+            )
+        saying = f"the node (pid {node.process.pid}) is indexing this library"
+        wait_for("the foreground run waiting", lambda: saying in waited.read_text(), INDEXED)
 
-    roost_json("name", frank, "Frank", home=home)
-    assert holder(index_lock) == writing, "the run ended before the edits: use more photos"
-    confirmed = tui.edit(lambda library: edits.confirm(library, [stranger]))[0]
-    assert [row.status for row in confirmed.faces] == ["confirmed"]
-    assert holder(index_lock) == writing
-    roost_json("name", str(alice), "Alice", home=home)
-    assert holder(index_lock) == writing
-    undone = tui.edit(lambda library: edits.undo(library, confirmed.events))[0]
-    assert [row.status for row in undone.faces if row.face == stranger] != ["confirmed"]
-    assert holder(index_lock) == writing, "the run ended before the edits: use more photos"
+        tui = Roost(Home(home))
+        roost_json("name", frank, "Frank", home=home)
+        confirmed = tui.edit(lambda library: edits.confirm(library, [stranger]))[0]
+        assert [row.status for row in confirmed.faces] == ["confirmed"]
+        roost_json("name", str(alice), "Alice", home=home)
+        undone = tui.edit(lambda library: edits.undo(library, confirmed.events))[0]
+        assert [row.status for row in undone.faces if row.face == stranger] != ["confirmed"]
+        assert holder(index_lock) == writing
 
-    # A foreground `roost index` meanwhile waits for the node's run, then finds it all done.
-    foreground = roost("index", large, "--json", home=home, timeout=1200)
-    assert f"the node (pid {node.process.pid}) is indexing this library" in foreground.stderr
-    ran = json.loads(foreground.stdout)
+    # The foreground `roost index`, once the node's run is over, finds it all done.
+    out, _ = foreground.communicate(timeout=1200)
+    assert foreground.returncode == 0, waited.read_text()
+    ran = json.loads(out)
     assert (ran["indexed"], ran["unchanged"], ran["models_loaded"]) == (0, PHOTOS, [])
     wait_for("the run to end", lambda: holder(index_lock) is None, 1200)
     wait_for("the node idle", lambda: published(home).get("state") == "idle")
@@ -215,7 +252,7 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
     # The clean run, a foreground `roost index`: an edit made while it writes goes through too.
     clean = tmp_path / "clean"
     run = subprocess.Popen(
-        [sys.executable, "-m", "node.cli", "--home", str(clean), "index", str(large), "--json"],
+        index_command(clean, large),
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -227,9 +264,11 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
         return holder(Home(clean).library_lock) == indexing and bool(known(clean))
 
     wait_for("the first batch of the clean run", first_batch, INDEXED)
-    face = Library.open(clean / "library").faces.search().select(["id"]).limit(1).to_list()[0]
-    roost_json("name", face["id"], "Dana", home=clean)
-    assert holder(Home(clean).library_lock) == indexing, "the clean run ended before the edit"
+    cleaned = Library.open(clean / "library")
+    face = cleaned.faces.search().select(["id"]).limit(1).to_list()[0]
+    with paused(run.pid, cleaned):
+        roost_json("name", face["id"], "Dana", home=clean)
+        assert holder(Home(clean).library_lock) == indexing
     out, _ = run.communicate(timeout=1200)
     assert run.returncode == 0 and json.loads(out)["indexed"] == PHOTOS
     dana = read_state(Library.open(clean / "library")).labels.by_name("Dana")
