@@ -8,6 +8,7 @@ code (the table in `errors`).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,11 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "tui": ("tui",),
 }  # fmt: skip
 _GROUP_OF = {command: group for group, commands in COMMAND_GROUPS.items() for command in commands}
+# A command's heap is mostly long-lived objects: the modules it imported (the database's and
+# torch's are hundreds of thousands of objects), the models, the library's tables. With the
+# default threshold (700 allocations) the collector walked them over and over: 0.56 s of a
+# 61-photo `roost index` was collection. Measured on faces/: 0.9 s less CPU with both changes.
+_YOUNG_COLLECTION_AFTER = 50_000  # allocations
 
 
 def build_parser(groups: Sequence[str] = tuple(COMMAND_GROUPS)) -> argparse.ArgumentParser:
@@ -72,6 +78,19 @@ def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
         elif not word.startswith("--home="):
             break  # an option before the command: -h, or one argparse will refuse
     return tuple(COMMAND_GROUPS)
+
+
+def program() -> int:
+    """`roost` as a process of its own (the console script, `python -m node.cli`): `main`, with
+    the collector set for a process that ends when its command does. Not for callers that run
+    commands inside a longer-lived process of their own."""
+    gc.set_threshold(_YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
+    try:
+        return main()
+    finally:
+        # What the command built stays until the process ends: the last full collection at
+        # exit (0.6 s after `roost index`) then has nothing to walk.
+        gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

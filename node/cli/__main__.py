@@ -2,6 +2,6 @@
 
 import sys
 
-from node.cli import main
+from node.cli import program
 
-sys.exit(main())
+sys.exit(program())
