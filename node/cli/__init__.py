@@ -13,34 +13,16 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from node.cli.commands import COMMANDS, listing
 from node.cli.errors import explain
 from node.disk import refusing_full_disk
 from node.settings import HOME_ENV, Home
 from protocol.errors import RoostError
 
-# The module of each command group, and the commands it registers. A command imports its own
-# group only: importing them all costs seconds (the index's database, the models, Flower), which
-# `roost search` answered by the running node would otherwise pay every time.
-# `tests/cli/test_commands.py` checks this table against what the modules register.
-COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
-    "library": ("index", "show"),
-    "folders": ("folders", "config"),
-    "status": ("status",),
-    "people": (
-        "people", "name", "rename", "merge", "split", "reject", "confirm", "forget", "suggestions"
-    ),
-    "search": ("search",),
-    "models": ("models",),
-    "sync": ("sync",),
-    "fetch": ("fetch", "originals"),
-    "family": ("family",),
-    "daemon": ("node",),
-    "coordinator": ("coordinator",),
-    "model": ("model",),
-    "check": ("check",),
-    "tui": ("tui",),
-}  # fmt: skip
-_GROUP_OF = {command: group for group, commands in COMMAND_GROUPS.items() for command in commands}
+# A command imports its own group only (`node.cli.commands` has the table): importing them all
+# costs seconds (the index's database, the models, Flower), which `roost search` answered by the
+# running node would otherwise pay every time. `roost --help` imports none.
+GROUPS = tuple(dict.fromkeys(command.group for command in COMMANDS.values()))
 # A command's heap is mostly long-lived objects: the modules it imported (the database's and
 # torch's are hundreds of thousands of objects), the models, the library's tables. With the
 # default threshold (700 allocations) the collector walked them over and over: 0.56 s of a
@@ -48,8 +30,9 @@ _GROUP_OF = {command: group for group, commands in COMMAND_GROUPS.items() for co
 _YOUNG_COLLECTION_AFTER = 50_000  # allocations
 
 
-def build_parser(groups: Sequence[str] = tuple(COMMAND_GROUPS)) -> argparse.ArgumentParser:
-    """The parser of the commands in `groups` (by default, every command)."""
+def build_parser(groups: Sequence[str] = GROUPS) -> argparse.ArgumentParser:
+    """The parser of the commands in `groups` (by default, every command); with none, of every
+    command by name only, which is all that help and a mistyped command need."""
     parser = argparse.ArgumentParser(
         prog="roost",
         description="Private photo search for a family: index, name and find people and pets.",
@@ -60,24 +43,26 @@ def build_parser(groups: Sequence[str] = tuple(COMMAND_GROUPS)) -> argparse.Argu
         help=f"where this node keeps its state (default: ${HOME_ENV}, else the user data dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    if not groups:
+        listing(sub)
     for group in groups:
         importlib.import_module(f"node.cli.{group}").register(sub)
     return parser
 
 
 def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
-    """The one group that registers the command `argv` names; every group when it names none
-    that is known (`roost --help`, a typo), so that help and errors list every command."""
+    """The one group that registers the command `argv` names; none when it names no command that
+    is known (`roost --help`, a typo): the listing of every command answers those."""
     words = iter(argv)
     for word in words:
         if word == "--home":
             next(words, None)
         elif not word.startswith("-"):
-            group = _GROUP_OF.get(word)
-            return (group,) if group else tuple(COMMAND_GROUPS)
+            known = COMMANDS.get(word)
+            return (known.group,) if known else ()
         elif not word.startswith("--home="):
             break  # an option before the command: -h, or one argparse will refuse
-    return tuple(COMMAND_GROUPS)
+    return ()
 
 
 def program() -> int:

@@ -6,14 +6,13 @@ import argparse
 from dataclasses import asdict
 
 from node import check
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "check", help="verify the library and the identity; say what to do about problems"
-    )
+    parser = command(sub, "check")
     parser.add_argument(
         "--repair",
         action="store_true",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from node.cli.commands import command
 from node.settings import Home
 from protocol.wire import DEFAULT_PEER_PORT
 
@@ -11,7 +12,7 @@ DEFAULT_RELAY_PORT = DEFAULT_PEER_PORT + 2  # the node's listeners use the two b
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    coordinator = sub.add_parser("coordinator", help="run the family's model rounds (admin device)")
+    coordinator = command(sub, "coordinator")
     commands = coordinator.add_subparsers(
         dest="coordinator_command", metavar="COMMAND", required=True
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from node import daemon, service
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.family import identity as identity_files
 from node.family.directory import Directory
@@ -17,7 +18,7 @@ from protocol.wire import DEFAULT_PEER_PORT
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    node = sub.add_parser("node", help="run this device's node; check a peer")
+    node = command(sub, "node")
     commands = node.add_subparsers(dest="node_command", metavar="COMMAND", required=True)
 
     start = commands.add_parser(

@@ -10,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.family import FamilyError, backup
 from node.family import identity as identity_files
@@ -29,7 +30,7 @@ MIN_ID_PREFIX = 4
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    family = sub.add_parser("family", help="create a family, invite and join devices, revoke")
+    family = command(sub, "family")
     commands = family.add_subparsers(dest="family_command", metavar="COMMAND", required=True)
 
     create = commands.add_parser("create", help="start a new family with this device as admin")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.cli.errors import CommandError
 from node.peer.device import Device
@@ -17,9 +18,9 @@ MIN_ID_PREFIX = 4
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "fetch",
-        help="copy a photo found by `roost search` from the device that holds it",
         description="HIT is DEVICE_ID:MEDIA from a search hit (`device_id` and `media` in "
         "--json; a unique device id prefix or device name works too). The owning device must "
         "allow it (`roost originals family` there). The copy is kept only if its SHA-256 is "
@@ -30,9 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(run=run_fetch)
 
-    p = sub.add_parser(
+    p = command(
+        sub,
         "originals",
-        help="show or set whether family devices may fetch originals from this one",
         description="`never` (the default): photos stay on this device; family devices see "
         "search hits with small thumbnails only. `family`: a family device may copy an "
         "original it names by content hash (`roost fetch`); every request is logged in "

@@ -7,6 +7,7 @@ import argparse
 import tomli_w
 
 from node import config, folders
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.cli.library import say_who_writes
 from node.folders import online
@@ -14,9 +15,9 @@ from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = sub.add_parser(
+    group = command(
+        sub,
         "folders",
-        help="the library's folders: what `roost index` and the node keep indexed",
         description="With no folder remembered, the library is the platform's pictures and "
         "videos folders.",
     )
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     removing.add_argument("path", metavar="PATH")
     removing.set_defaults(run=run_remove)
 
-    shown = sub.add_parser("config", help="show the settings and the file they are in")
+    shown = command(sub, "config")
     shown.add_argument("--json", action="store_true", help="print JSON")
     shown.set_defaults(run=run_config)
 

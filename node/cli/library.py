@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from node.cli.commands import command
 from node.cli.common import positive, print_json
 from node.cli.errors import CommandError
 from node.faces.embed import DEFAULT_EMBEDDER, EMBEDDERS
@@ -27,9 +28,9 @@ from node.vision.tables import bodies_of, body_ids_of
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "index",
-        help="index the library's folders, or the photos under the folders named",
         description="Find faces, dates and places in photos. Incremental and resumable: run it "
         "again at any time, also after an interruption. Folders named are added to the "
         "library's folders (`roost folders`); with none named, those are indexed. While the "
@@ -66,7 +67,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(run=run_index)
 
-    p = sub.add_parser("show", help="what the index holds for one photo")
+    p = command(sub, "show")
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run_show)

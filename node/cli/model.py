@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.library.store import Library, LibraryError
 from node.model.store import ModelStore
@@ -13,7 +14,7 @@ from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    model = sub.add_parser("model", help="the family face model: status, rounds")
+    model = command(sub, "model")
     commands = model.add_subparsers(dest="model_command", metavar="COMMAND", required=True)
     status = commands.add_parser("status", help="this device's model: version, round, validation")
     status.add_argument("--json", action="store_true", help="print JSON on stdout")

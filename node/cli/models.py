@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.cli.errors import CommandError
 from node.models.registry import KNOWN
@@ -19,9 +20,9 @@ from node.vision.clip import MANIFEST, import_clip
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    models = sub.add_parser(
+    models = command(
+        sub,
         "models",
-        help="the models for animals, objects and scenes: list, fetch, import",
         description="Face models ship with Roost. Detection of animals and objects, scene "
         "labels and pets need the models listed here; a stage whose model is missing is "
         "skipped with a note. Models live in <home>/models, or in $ROOST_MODELS.",

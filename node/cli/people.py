@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any
 
+from node.cli.commands import COMMANDS, Sub, command
 from node.cli.common import positive, print_json
 from node.cli.errors import CommandError
 from node.library.store import Library
@@ -19,13 +20,11 @@ from node.people.state import FaceRow, State, SubjectRow, read_state
 from node.settings import Home
 from node.vision.tables import is_body
 
-Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
 
 def register(sub: Sub) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "people",
-        help="named people and pets, and unnamed clusters of faces",
         description="Without ID: every named person and pet, then the clusters of faces nobody "
         "has named yet, with face counts. With ID (a person, pet or cluster): its faces.",
     )
@@ -35,36 +34,36 @@ def register(sub: Sub) -> None:
     _json(p)
     p.set_defaults(run=run_people)
 
-    p = _edit(sub, "name", "name a cluster or a face", run_name)
+    p = _edit(sub, "name", run_name)
     p.add_argument("id", metavar="ID", help="a cluster id or a face id (from `roost people`)")
     p.add_argument("name", metavar="NAME", help="an existing name adds the faces to that one")
     p.add_argument("--pet", action="store_true", help="the name is a pet's, not a person's")
 
-    p = _edit(sub, "rename", "give a person or pet another name", run_rename)
+    p = _edit(sub, "rename", run_rename)
     p.add_argument("who", metavar="PERSON", help="the current name or id")
     p.add_argument("name", metavar="NAME")
 
-    p = _edit(sub, "merge", "make people, pets or clusters one named person or pet", run_merge)
+    p = _edit(sub, "merge", run_merge)
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="names, ids or cluster ids")
     p.add_argument("--into", required=True, metavar="PERSON", help="the one that remains")
 
-    p = _edit(sub, "split", "take faces out of the person or pet they are in", run_split)
+    p = _edit(sub, "split", run_split)
     p.add_argument("faces", nargs="+", metavar="FACE", help="face ids")
     p.add_argument("--name", metavar="NAME", help="put them in this person (new or existing)")
 
-    p = _edit(sub, "reject", "say that a face is not a person, for good", run_reject)
+    p = _edit(sub, "reject", run_reject)
     p.add_argument("face", metavar="FACE", help="a face id")
     p.add_argument("who", metavar="PERSON", help="a name or id")
 
-    p = _edit(sub, "confirm", "accept what Roost proposed for faces", run_confirm)
+    p = _edit(sub, "confirm", run_confirm)
     p.add_argument("faces", nargs="+", metavar="FACE", help="face ids from `roost suggestions`")
 
-    p = _edit(sub, "forget", "delete a person or pet; their faces become unnamed", run_forget)
+    p = _edit(sub, "forget", run_forget)
     p.add_argument("who", metavar="PERSON", help="a name or id")
 
-    p = sub.add_parser(
+    p = command(
+        sub,
         "suggestions",
-        help="faces that may be someone named, waiting for `roost confirm` or `roost reject`",
         description="Faces close to a named person or pet but not close enough to be assigned "
         "without asking, most confident first.",
     )
@@ -74,10 +73,11 @@ def register(sub: Sub) -> None:
 
 
 def _edit(
-    sub: Sub, command: str, summary: str, run: Callable[[argparse.Namespace, Home], int]
+    sub: Sub, name: str, run: Callable[[argparse.Namespace, Home], int]
 ) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        command, help=summary, description=summary[0].upper() + summary[1:] + ". Atomic: "
+    summary = COMMANDS[name].summary
+    p = command(
+        sub, name, description=summary[0].upper() + summary[1:] + ". Atomic: "
         "the edit is recorded whole or not at all, and survives re-indexing.",
     )  # fmt: skip
     _json(p, "print the changed people and faces as JSON")

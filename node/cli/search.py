@@ -11,6 +11,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
+from node.cli.commands import command
 from node.cli.common import positive, print_json, seconds_up_to
 from node.family import FamilyError
 from node.peer.address import join
@@ -24,9 +25,9 @@ from protocol.search import DEADLINE, MAX_DEADLINE, MAX_HITS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "search",
-        help='find photos on every family device: "Alice and Bob in Paris summer 2015"',
         description="People and pets by name (all must be in the photo; 'only Alice' means no "
         "one else named), dates ('2019', 'July 2019', 'summer 2015', 'between 2015 and 2017', "
         "'10 years ago'), and places (city, region or country). The structured form works too: "

@@ -6,15 +6,14 @@ import argparse
 from typing import Any
 
 from node import status
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.folders import shown
 from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "status", help="what is indexed, what the node is doing, the family's devices"
-    )
+    p = command(sub, "status")
     p.add_argument("--json", action="store_true", help="print JSON (fields: see the README)")
     p.set_defaults(run=run_status)
 

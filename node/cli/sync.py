@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from node.cli.commands import command
 from node.cli.common import print_json
 from node.peer.device import Device
 from node.peer.fanout import fan_out
@@ -14,9 +15,9 @@ from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "sync",
-        help="exchange names and labels with the family's devices now",
         description="Pull the label events this device lacks from every family device it can "
         "reach and push the ones they lack (the running node also does this by itself, soon "
         "after each edit and whenever a device comes online).",

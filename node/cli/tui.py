@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 
+from node.cli.commands import command
 from node.library.store import Library
 from node.settings import Home
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "tui",
-        help="name people and pets, review suggestions and search, in the terminal",
         description="The Roost terminal app: people and pets with their faces (name clusters, "
         "split and reject faces, undo), suggestions to answer with one key each, search with "
         "photo thumbnails, and this device's family. Press ? in the app for its keys.",

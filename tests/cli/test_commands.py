@@ -1,5 +1,6 @@
-"""The command table: each command imports its own group only, and the table says truly which
-group registers which command."""
+"""The command table: each command imports its own group only, the table says truly which
+group registers which command and with which line of help, and the list of every command
+(`roost --help`, a typo) imports no group at all."""
 
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ import sys
 
 import pytest
 
-from node.cli import COMMAND_GROUPS, groups_for
+from node.cli import GROUPS, build_parser, groups_for
+from node.cli.commands import COMMANDS
 from tests.integration.nodes import REPO
 
-EVERY = tuple(COMMAND_GROUPS)
 
-
-@pytest.mark.parametrize("group", EVERY)
+@pytest.mark.parametrize("group", GROUPS)
 def test_the_table_lists_what_each_group_registers(group: str) -> None:
     sub = argparse.ArgumentParser().add_subparsers()
     importlib.import_module(f"node.cli.{group}").register(sub)
-    assert tuple(sub.choices) == COMMAND_GROUPS[group]
+    assert tuple(sub.choices) == tuple(n for n, c in COMMANDS.items() if c.group == group)
+    lines = {action.dest: action.help for action in sub._choices_actions}
+    assert lines == {name: COMMANDS[name].summary for name in sub.choices}
 
 
 @pytest.mark.parametrize(
@@ -30,10 +32,10 @@ def test_the_table_lists_what_each_group_registers(group: str) -> None:
         (["search", "Alice"], ("search",)),
         (["--home", "/h", "name", "x", "Alice"], ("people",)),
         (["--home=/h", "node", "start"], ("daemon",)),
-        (["--help"], EVERY),
-        (["--home", "/h"], EVERY),
-        (["serch", "Alice"], EVERY),  # a typo: argparse lists every command
-        (["--hmoe", "/h", "search"], EVERY),
+        (["--help"], ()),
+        (["--home", "/h"], ()),
+        (["serch", "Alice"], ()),  # a typo: argparse lists every command
+        (["--hmoe", "/h", "search"], ()),
     ],
 )
 def test_the_command_word_picks_the_group(argv: list[str], groups: tuple[str, ...]) -> None:
@@ -53,5 +55,47 @@ def test_search_imports_no_other_group_and_no_index() -> None:
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
     )
     imported = set(ast.literal_eval(done.stdout))
-    assert {f"node.cli.{g}" for g in EVERY} & imported == {"node.cli.search"}
+    assert {f"node.cli.{g}" for g in GROUPS} & imported == {"node.cli.search"}
     assert not {"lancedb", "pyarrow", "torch", "numpy"} & imported
+
+
+def _imported_by(argv: list[str]) -> tuple[set[str], str]:
+    """The modules `roost ARGV` imported before argparse answered, and what it printed."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from node.cli import build_parser, groups_for\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):\n"
+        "    try:\n"
+        f"        build_parser(groups_for({argv!r})).parse_args({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(repr((sorted(sys.modules), out.getvalue())))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    modules, printed = ast.literal_eval(done.stdout)
+    return set(modules), printed
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["serch", "Alice"]])
+def test_the_list_of_commands_imports_no_group(argv: list[str]) -> None:
+    imported, printed = _imported_by(argv)
+    assert not {f"node.cli.{g}" for g in GROUPS} & imported
+    assert not {"lancedb", "pyarrow", "numpy", "grpc", "torch"} & imported
+    for name in COMMANDS:
+        assert name in printed
+    if argv == ["--help"]:
+        assert COMMANDS["search"].summary in " ".join(printed.split())
+
+
+def test_a_command_s_own_help_comes_from_its_group() -> None:
+    imported, printed = _imported_by(["index", "--help"])
+    assert "node.cli.library" in imported and "--reembed" in printed
+
+
+def test_every_command_parses_in_the_full_parser() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["people"]).command == "people"
+    assert parser.parse_args(["search", "Alice"]).command == "search"
