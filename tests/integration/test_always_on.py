@@ -123,9 +123,13 @@ def test_the_node_keeps_its_folders_indexed(tmp_path: Path, nodes: list[Node]) -
     nice, base = niceness_of_threads(node.process.pid), os.nice(0)  # tests may run under nice
     lowered = min(base + 10, 19)
     assert nice[node.process.pid] == base and lowered in nice.values()
-    low = next(tid for tid, value in nice.items() if value == lowered)
-    ioprio = subprocess.run(["ionice", "-p", str(low)], capture_output=True, text=True)
-    assert ioprio.stdout.strip() == "idle"
+    # Under `nice 19` every thread is at 19 already: the indexing one is told by its disk class.
+    low = [tid for tid, value in nice.items() if value == lowered and tid != node.process.pid]
+    classes = [
+        subprocess.run(["ionice", "-p", str(tid)], capture_output=True, text=True).stdout.strip()
+        for tid in low
+    ]
+    assert "idle" in classes
     status = roost_json("status", home=home)
     assert status["node"]["pid"] == node.process.pid and status["node"]["port"] is None
     assert status["node"]["indexing"]["watching"] == [str(pictures), str(usb)]
