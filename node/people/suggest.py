@@ -74,7 +74,7 @@ class DistanceScorer:
         self._subjects = sorted(set(ref_subjects))
         code = {s: n for n, s in enumerate(self._subjects)}
         order = sorted(range(len(ref_subjects)), key=lambda i: code[ref_subjects[i]])
-        self._refs = refs[order]
+        self._refs = refs[order].astype(np.float64)
         self._starts = np.searchsorted(
             [code[ref_subjects[i]] for i in order], np.arange(len(self._subjects))
         )
@@ -119,15 +119,24 @@ class DistanceScorer:
         return self._rules.thresholds
 
     @property
+    def rules(self) -> DistanceRules:
+        """What distances mean here: also how far an edit's effect can reach
+        (`node.people.incremental`)."""
+        return self._rules
+
+    @property
     def subjects(self) -> list[str]:
         return self._subjects
 
     def confidences(self, batch: FaceBatch, excluded: np.ndarray) -> np.ndarray:
+        # In float64: a float32 product's last bits depend on how many faces are scored at
+        # once, and the logistic's slope turns them into a visible difference, while placing
+        # a few faces again must give exactly what placing all of them gives.
         nearest = np.minimum.reduceat(
-            pairwise_distances(batch.vectors, self._refs), self._starts, axis=1
+            pairwise_distances(batch.vectors.astype(np.float64), self._refs), self._starts, axis=1
         )
         nearest[excluded] = np.inf
-        sure = self._rules.confidence(nearest.astype(np.float64))
+        sure = self._rules.confidence(nearest)
         best = np.argmin(nearest, axis=1)
         reach = self._rules.cluster_reach
         for row, cluster in enumerate(batch.clusters):
