@@ -8,7 +8,8 @@ descriptors plus a small Gaussian perturbation (norm about 0.05, against same-pe
 of 0.3–0.6), so distances, suggestions and automatic assignments behave as on real faces.
 People are spread Zipf-like (a few people are most of the photos, as in a family), photos hold
 1–3 faces, dates run 2005–2026, one face in ten is low quality (small box) and unclustered, and
-each person's faces fall into a few clusters, as the clustering makes them. The rows go
+each person's good faces are in one large cluster, a fifth of them split off into smaller ones
+(one per original photo), as the clustering leaves them. The rows go
 straight into the library's tables through its own schemas; the detector never runs, nor
 the clustering over N faces (derive is measured on 1,000 new faces at the end).
 
@@ -63,7 +64,7 @@ from tui.data import Roost
 
 NOISE = 0.05  # norm of the perturbation added to a real descriptor
 LOW_QUALITY = 0.1  # share of faces with a small box: never clustered, never auto-assigned
-CLUSTERS_PER_PERSON = 3
+SPLIT_OFF = 0.2  # share of a person's good faces in smaller clusters, one per original photo
 NAMED = 20  # people the user has named before the measured edits
 BLOCK = 50_000  # faces written per commit
 CARDS = 12  # cards on the people screen's first page
@@ -189,13 +190,15 @@ def _block(
         },
         faces_schema(source.dim),
     )
-    parts = rng.integers(0, CLUSTERS_PER_PERSON, n)
+    split = rng.random(n) < SPLIT_OFF
     clusters = pa.Table.from_pydict(
         {
             "face": ids,
             "cluster": [
-                None if s else f"c-{w:03d}-{int(part)}"
-                for w, s, part in zip(who.tolist(), small.tolist(), parts.tolist(), strict=True)
+                None if s else f"c-{w:03d}-{'s' + str(r) if off else '0'}"
+                for w, s, off, r in zip(
+                    who.tolist(), small.tolist(), split.tolist(), real, strict=True
+                )
             ],
         },
         CLUSTERS,
@@ -258,13 +261,16 @@ def summary(ms: list[float]) -> dict[str, float]:
 def measure(home: Home, people: list[str], count: int, rng: np.random.Generator) -> dict[str, Any]:
     library = Library.open(home.library)
     result: dict[str, Any] = {}
-    with library.labels_lock():
-        full_ms = min(timed(partial(state.recompute, library))[0] for _ in range(2))
-    result["full_recompute_ms"] = round(full_ms, 1)
     by_person: dict[int, list[str]] = {}
     for cluster in sorted({c for c in read_clusters(library).values() if c is not None}):
         by_person.setdefault(int(cluster.split("-")[1]), []).append(cluster)
     names = {k: f"P{k:03d}" for k in by_person}
+    with library.labels_lock():
+        for k in sorted(by_person)[:NAMED]:  # the family's names so far
+            edits.name(library, by_person[k][0], names[k])
+        full_ms = min(timed(partial(state.recompute, library))[0] for _ in range(2))
+    result["full_recompute_ms"] = round(full_ms, 1)
+    result["confirmed_faces"] = len(state.read_state(library).labels.confirmed())
     timings = _edits(library, by_person, names, count, rng)
     all_edits = [ms for kind in timings.values() for ms in kind]
     result["edits"] = {kind: summary(ms) for kind, ms in timings.items()}
@@ -297,12 +303,10 @@ def _edits(
     count: int,
     rng: np.random.Generator,
 ) -> dict[str, list[float]]:
-    """Milliseconds of `count` edits of each kind, after the family named `NAMED` people."""
+    """Milliseconds of `count` edits of each kind, once the family has named `NAMED` people."""
     timings: dict[str, list[float]] = {"name": [], "confirm": [], "reject": [], "merge": []}
     people = sorted(by_person)
     with library.labels_lock():
-        for k in people[:NAMED]:
-            edits.name(library, by_person[k][0], names[k])
         for k in people[NAMED : NAMED + count]:
             timings["name"].append(
                 timed(partial(edits.name, library, by_person[k][0], names[k]))[0]
@@ -318,7 +322,7 @@ def _edits(
             timings["reject"].append(
                 timed(partial(edits.reject, library, row.face, row.subject))[0]
             )
-        for k in people[:count]:
+        for k in people[NAMED : NAMED + count]:
             # A second subject for a person, as two devices or a slip make: one of their
             # faces named apart, then merged back.
             current = state.read_state(library)

@@ -16,10 +16,13 @@ its photo's other faces and the subjects' names. So a face can only move if
 
 - it was confirmed, unconfirmed or confirmed as someone else (it is placed as the user said), or
   its rejections changed;
-- a confirmed face of a person came or went within `reach` of it. Farther, a person's confidence
+- a confirmed face of a person came or went within reach of it. Farther, a person's confidence
   stays below every threshold (suggest, ambiguous, auto) and the cluster rule (0.999 within
   `cluster_reach`) cannot apply, both before and after, so the person can neither become the
-  face's match nor its runner-up; `reach` is derived from the scorer's `DistanceRules`;
+  face's match nor its runner-up (`DistanceRules.reach`, derived from the rules' numbers).
+  Nearer, it still keeps its placement if a face confirmed as that person both before and
+  after is nearer to it than every face that came or went: that one is its nearest both times
+  (`_nearest_moved`);
 - the evidence of its cluster changed (only a confirmed face moving in or out of the cluster, or
   changing person, changes it, since clusters are at the same version);
 - it is in a hinted photo and any face of that photo moves, or any subject's name, kind or
@@ -37,7 +40,6 @@ per version of the faces table (`Corpus`): 128 MB at 250,000 faces of 128 dimens
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -51,22 +53,17 @@ from node.model.scorer import current_scorer
 from node.people.clusters import clusters_table, read_clusters
 from node.people.faces import FaceSet, load_faces
 from node.people.scoring import Scorer
-from node.people.suggest import DistanceRules, DistanceScorer
+from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
 
-# Added to the reach: distances here and in the scorer are float32 sums that may differ in the
-# last bits; a millionth would do, a thousandth costs nothing.
-_MARGIN = 1e-3
 _QUERY_BLOCK = 64  # faces whose distances to every face are computed at once (64 × n floats)
+# A kept face must be nearer by this much to show a face keeps its nearest: float64 distances
+# are off by about 1e-8, and a near tie is placed again rather than guessed.
+_TIE = 1e-6
+_SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
+_KEPT_BLOCK = 4096  # confirmed faces compared at once there (faces × 4096 float64)
+_COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
 _CORPORA_KEPT = 2
-
-
-def reach(rules: DistanceRules) -> float:
-    """The farthest a confirmed face can be from a face and still change how it is placed."""
-    assert rules.slope > 0, "confidence must fall with distance"
-    lowest = min(rules.thresholds.suggest, rules.thresholds.ambiguous, rules.thresholds.auto)
-    at_lowest = rules.midpoint + math.log(1.0 / lowest - 1.0) / rules.slope
-    return max(rules.cluster_reach, at_lowest) + _MARGIN
 
 
 @dataclass
@@ -105,15 +102,31 @@ class Corpus:
         return found
 
     def within(self, distance: float, rows: Iterable[int]) -> set[int]:
-        """The rows of every face within `distance` of any face in `rows` (those included)."""
+        """The rows of every face within `distance` of any face in `rows` (those included).
+
+        Naming a cluster asks this for hundreds of faces, mostly near one another. So they
+        are first covered by a few of them (each asked face within `_COVER` of one), every
+        face within `distance + _COVER` of those is a candidate (the triangle inequality), and
+        only the candidates are compared with every asked face."""
         queries = sorted(set(rows))
+        if not queries:
+            return set()
+        vectors = self.faces.vectors
+        centres = _cover(vectors[queries], _COVER)
+        candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
+        near = _squared(vectors[candidates], vectors[queries]) <= distance * distance
+        return set(queries) | {candidates[i] for i in np.nonzero(near.any(axis=1))[0].tolist()}
+
+    def _near(self, points: np.ndarray, distance: float) -> list[int]:
+        """Rows within `distance` of any of `points`, in one pass over every face per block."""
         vectors, norms = self.faces.vectors, self._norms
-        found: set[int] = set(queries)
-        for begin in range(0, len(queries), _QUERY_BLOCK):
-            block = queries[begin : begin + _QUERY_BLOCK]
-            squared = norms[block][:, None] + norms[None, :] - 2.0 * (vectors[block] @ vectors.T)
-            found.update(np.nonzero((squared <= distance * distance).any(axis=0))[0].tolist())
-        return found
+        found = np.zeros(len(vectors), bool)
+        for begin in range(0, len(points), _QUERY_BLOCK):
+            block = points[begin : begin + _QUERY_BLOCK]
+            squared = (block * block).sum(1)[:, None] + norms[None, :] - 2.0 * (block @ vectors.T)
+            found |= (squared <= distance * distance).any(axis=0)
+        rows: list[int] = np.nonzero(found)[0].tolist()
+        return rows
 
     def subset(self, rows: Iterable[int]) -> FaceSet:
         chosen = sorted(set(rows))
@@ -124,6 +137,24 @@ class Corpus:
             faces.vectors[chosen],
             faces.good[chosen],
         )
+
+
+def _cover(points: np.ndarray, radius: float) -> list[int]:
+    """Indices of some of `points` such that every point is within `radius` of one of them
+    (greedy: the first point not yet covered is the next centre)."""
+    covered = np.zeros(len(points), bool)
+    centres = []
+    while not covered.all():
+        centre = int(np.argmin(covered))
+        centres.append(centre)
+        covered |= _squared(points[[centre]], points)[0] <= radius * radius
+    return centres
+
+
+def _squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances between the rows of a and b (float32, as the faces are)."""
+    result: np.ndarray = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    return result
 
 
 def corpus(library: Library) -> Corpus:
@@ -163,7 +194,7 @@ def plan(library: Library, old: Labels, new: Labels, hints: dict[str, list[str]]
     scorer = current_scorer(library, found.subset(refs), found.clusters, new)
     if not isinstance(scorer, DistanceScorer):
         return None
-    moved = _moved(found, old, new, hints, reach(scorer.rules))
+    moved = _moved(found, old, new, hints, scorer.rules.reach)
     return Plan(found.subset(moved), found.clusters, scorer)
 
 
@@ -177,7 +208,8 @@ def _moved(
     changed_refs = _changed(refs_before, refs_after) & where.keys()
     faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
     rows = {where[f] for f in faces if f in where}
-    rows |= found.within(distance, (where[f] for f in changed_refs))
+    near = found.within(distance, (where[f] for f in changed_refs))
+    rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
     for cluster in _changed_evidence(found.clusters, refs_before, refs_after, changed_refs):
         rows.update(found.members.get(cluster, ()))
     hinted = [m for m in hints if m in found.by_media]
@@ -186,6 +218,56 @@ def _moved(
     touched = {found.faces.media[r] for r in rows}
     rows.update(r for m in hinted if m in touched for r in found.by_media[m])
     return rows
+
+
+def _nearest_moved(
+    found: Corpus,
+    near: set[int],
+    before: dict[str, str],
+    after: dict[str, str],
+    changed: set[str],
+    distance: float,
+) -> set[int]:
+    """Of the faces `near` the `changed` confirmed faces, those whose distance to some
+    person's nearest confirmed face can differ between `before` and `after` within `distance`.
+
+    For a person whose confirmed faces changed, a face keeps its nearest one if a face
+    confirmed both before and after (kept) is nearer to it than every face that came or went:
+    then that kept face is the nearest, before and after. A few kept faces nearest to the
+    changing ones usually show it at once; the rest are compared with all kept faces."""
+    where, vectors = found.where, found.faces.vectors
+    rows = np.array(sorted(near), np.int64)
+    points = vectors[rows].astype(np.float64)
+    moved = np.zeros(len(rows), bool)
+    faces_of: dict[str, tuple[set[str], set[str]]] = {}
+    for side, refs in enumerate((before, after)):
+        for face, subject in refs.items():
+            if face in where:
+                faces_of.setdefault(subject, (set(), set()))[side].add(face)
+    for subject in {s for f in changed for s in (before.get(f), after.get(f)) if s is not None}:
+        was, now = faces_of.get(subject, (set(), set()))
+        changing = vectors[[where[f] for f in sorted(was ^ now)]].astype(np.float64)
+        kept = vectors[[where[f] for f in sorted(was & now)]].astype(np.float64)
+        to_change = _nearest_distance(points, changing)
+        open_rows = np.nonzero((to_change <= distance) & ~moved)[0]
+        if len(kept) and len(open_rows):
+            closest = np.argsort(_nearest_distance(kept, changing))[:_SAMPLE]
+            for among in (kept[closest], kept):
+                nearer = _nearest_distance(points[open_rows], among) + _TIE
+                beaten = nearer < to_change[open_rows]
+                open_rows = open_rows[~beaten]
+        moved[open_rows] = True
+    return {int(r) for r in rows[moved]}
+
+
+def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each row of a, its distance to the nearest row of b (float64, in blocks)."""
+    nearest = np.full(len(a), np.inf)
+    for begin in range(0, len(b), _KEPT_BLOCK):
+        block = b[begin : begin + _KEPT_BLOCK]
+        squared = (a * a).sum(1)[:, None] + (block * block).sum(1)[None, :] - 2.0 * (a @ block.T)
+        nearest = np.minimum(nearest, np.sqrt(np.maximum(squared, 0.0)).min(1))
+    return nearest
 
 
 def _people(labels: Labels, confirmed: dict[str, str]) -> dict[str, str]:

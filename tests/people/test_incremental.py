@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from node.library.store import Library
-from node.people import edits, incremental, scoring, state
+from node.people import edits, scoring, state
 from node.people.clusters import pairwise_distances, read_clusters
 from node.people.events import EventLog
 from node.people.faces import load_faces
@@ -128,7 +128,7 @@ def test_an_edit_places_only_the_faces_it_can_move(
     clusters = read_clusters(library)
     where = faces.index()
     distances = pairwise_distances(faces.vectors[[where[face]]], faces.vectors)[0]
-    reach = incremental.reach(FACES)
+    reach = FACES.reach
     near = {f for f, d in zip(faces.ids, distances, strict=True) if d <= reach}
     cluster = {f for f, c in clusters.items() if c is not None and c == clusters.get(face)}
     confirmed = set(fold(EventLog(library).read()).confirmed())
