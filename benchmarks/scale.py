@@ -16,7 +16,7 @@ the clustering over N faces (derive is measured on 1,000 new faces at the end).
 Measured, in this one warm process unless said otherwise:
 
 - the full recomputation of the people state, stored (`state.recompute`, what every edit's
-  refresh cost before the incremental path; the faster of two): the baseline of the ratios;
+  refresh cost before the incremental path): the baseline of the ratios;
 - p50/p95 of label edits through `node.people.edits` (name a cluster, confirm, reject, merge),
   each including its state refresh, as the TUI or a node makes them;
 - `roost people --json` and `roost search` as commands (fresh processes: wall time, peak RSS);
@@ -268,7 +268,7 @@ def measure(home: Home, people: list[str], count: int, rng: np.random.Generator)
     with library.labels_lock():
         for k in sorted(by_person)[:NAMED]:  # the family's names so far
             edits.name(library, by_person[k][0], names[k])
-        full_ms = min(timed(partial(state.recompute, library))[0] for _ in range(2))
+        full_ms, _ = timed(partial(state.recompute, library))
     result["full_recompute_ms"] = round(full_ms, 1)
     result["confirmed_faces"] = len(state.read_state(library).labels.confirmed())
     timings = _edits(library, by_person, names, count, rng)

@@ -61,7 +61,8 @@ _QUERY_BLOCK = 64  # faces whose distances to every face are computed at once (6
 # are off by about 1e-8, and a near tie is placed again rather than guessed.
 _TIE = 1e-6
 _SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
-_KEPT_BLOCK = 4096  # confirmed faces compared at once there (faces × 4096 float64)
+_KEPT_BLOCK = 4096  # confirmed faces compared at once there
+_AT_ONCE = 1 << 22  # distances in one product (32 MB in float64): memory stays flat
 _COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
 _CORPORA_KEPT = 2
 
@@ -114,8 +115,14 @@ class Corpus:
         vectors = self.faces.vectors
         centres = _cover(vectors[queries], _COVER)
         candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
-        near = _squared(vectors[candidates], vectors[queries]) <= distance * distance
-        return set(queries) | {candidates[i] for i in np.nonzero(near.any(axis=1))[0].tolist()}
+        asked = vectors[queries]
+        found = set(queries)
+        step = max(1, _AT_ONCE // len(queries))
+        for begin in range(0, len(candidates), step):
+            block = candidates[begin : begin + step]
+            near = (_squared(vectors[block], asked) <= distance * distance).any(axis=1)
+            found.update(block[i] for i in np.nonzero(near)[0].tolist())
+        return found
 
     def _near(self, points: np.ndarray, distance: float) -> list[int]:
         """Rows within `distance` of any of `points`, in one pass over every face per block."""
@@ -263,10 +270,16 @@ def _nearest_moved(
 def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each row of a, its distance to the nearest row of b (float64, in blocks)."""
     nearest = np.full(len(a), np.inf)
+    step = max(1, _AT_ONCE // _KEPT_BLOCK)
     for begin in range(0, len(b), _KEPT_BLOCK):
         block = b[begin : begin + _KEPT_BLOCK]
-        squared = (a * a).sum(1)[:, None] + (block * block).sum(1)[None, :] - 2.0 * (a @ block.T)
-        nearest = np.minimum(nearest, np.sqrt(np.maximum(squared, 0.0)).min(1))
+        for start in range(0, len(a), step):
+            rows = a[start : start + step]
+            squared = (rows * rows).sum(1)[:, None] + (block * block).sum(1)[None, :]
+            squared -= 2.0 * (rows @ block.T)
+            nearest[start : start + step] = np.minimum(
+                nearest[start : start + step], np.sqrt(np.maximum(squared, 0.0)).min(1)
+            )
     return nearest
 
 
