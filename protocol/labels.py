@@ -159,6 +159,10 @@ class Labels:
         self._forgotten: set[str] = set()
         self._face: dict[str, str | None] = {}
         self._rejected: dict[str, set[str]] = {}
+        # What `confirmed` and `rejected` last worked out, until the next event: a state
+        # refresh asks several times, and at a family library's size each is 100,000 faces.
+        self._confirmed: dict[str, str] | None = None
+        self._live_rejected: dict[str, set[str]] | None = None
 
     def resolve(self, subject: str | None) -> str | None:
         """The live subject an id stands for now, through merges; None if forgotten or unknown."""
@@ -181,23 +185,26 @@ class Labels:
 
     def confirmed(self) -> dict[str, str]:
         """Face id → live subject, for every face the user has confirmed."""
-        result = {}
-        for face, subject in self._face.items():
-            live = self.resolve(subject)
-            if live is not None:
-                result[face] = live
-        return result
+        if self._confirmed is None:
+            self._confirmed = {}
+            for face, subject in self._face.items():
+                live = self.resolve(subject)
+                if live is not None:
+                    self._confirmed[face] = live
+        return dict(self._confirmed)
 
     def rejected(self) -> dict[str, set[str]]:
         """Face id → live subjects it must never be matched to."""
-        result = {}
-        for face, subjects in self._rejected.items():
-            live = {s for s in map(self.resolve, subjects) if s is not None}
-            if live:
-                result[face] = live
-        return result
+        if self._live_rejected is None:
+            self._live_rejected = {}
+            for face, subjects in self._rejected.items():
+                live = {s for s in map(self.resolve, subjects) if s is not None}
+                if live:
+                    self._live_rejected[face] = live
+        return {face: set(subjects) for face, subjects in self._live_rejected.items()}
 
     def apply(self, event: LabelEvent) -> None:
+        self._confirmed = self._live_rejected = None
         edit = event.edit
         if edit.op is Op.SUBJECT:
             self._describe(edit.subject, edit.name, edit.kind)

@@ -266,7 +266,7 @@ def _commit(
     wanted = {after.labels.resolve(s) for s in subjects}
     return Change(
         subjects=[row for row in after.subjects() if row.id in wanted],
-        faces=[row for face in _unique(faces) if (row := after.face(face)) is not None],
+        faces=after.faces(_unique(faces)),
         events=tuple(event.id for event in appended),
     )
 

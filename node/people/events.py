@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -80,6 +81,7 @@ class EventLog:
             # Logs from before sources existed: everything in them was said by the user.
             self.table.add_columns({"source": f"'{Source.USER.value}'"})
         self.replica = replica_id(library.root)
+        self._library = library
         self._lock = library.root / "label_events.absorb"
 
     @property
@@ -87,9 +89,18 @@ class EventLog:
         return int(self.table.version)
 
     def read(self) -> list[LabelEvent]:
-        rows = self.table.search().limit(None).to_arrow().to_pylist()
-        unique = {row["id"]: row for row in rows}  # a key is unique; reading never trusts it
-        return sorted((_event(r) for r in unique.values()), key=lambda e: e.order)
+        return _events(self.table)
+
+    def read_at(self, version: int) -> list[LabelEvent] | None:
+        """The log as it stood at `version` (None if that version is gone): what the people
+        state stored at that version was computed from, for `node.people.incremental` to tell
+        what changed since."""
+        table = self._library.table("label_events", EVENTS)
+        try:
+            table.checkout(version)
+        except ValueError:  # "Version N no longer exists"
+            return None
+        return _events(table)
 
     def vector(self) -> VersionVector:
         """Per replica, the newest event held: two columns read, not the events."""
@@ -137,6 +148,12 @@ class EventLog:
                 rows = pa.Table.from_pylist([_row(e) for e in accepted.events], EVENTS)
                 self.table.merge_insert("id").when_not_matched_insert_all().execute(rows)
         return accepted
+
+
+def _events(table: Any) -> list[LabelEvent]:
+    rows = table.search().limit(None).to_arrow().to_pylist()
+    unique = {row["id"]: row for row in rows}  # a key is unique; reading never trusts it
+    return sorted((_event(r) for r in unique.values()), key=lambda e: e.order)
 
 
 def _past(have: VersionVector) -> str:

@@ -33,10 +33,19 @@ from node.library.store import Library
 from node.media.hints import apply_hints
 from node.media.sources import people_hints, sources_table
 from node.model.scorer import current_scorer, model_version
+from node.people import incremental
 from node.people.clusters import clusters_table, read_clusters
 from node.people.events import EventLog
 from node.people.faces import FaceSet, load_faces
-from node.people.scoring import CLUSTERED, CONFIRMED, SUGGESTED, Placement, Status, place_faces
+from node.people.scoring import (
+    CLUSTERED,
+    CONFIRMED,
+    SUGGESTED,
+    Placement,
+    Scorer,
+    Status,
+    place_faces,
+)
 from node.pets.clusters import pet_clusters_table
 from node.pets.place import body_rows
 from node.vision.tables import bodies_table
@@ -53,6 +62,8 @@ STATE = pa.schema(
     ]
 )
 _BASIS = b"roost.basis"
+_PENDING = "pending"  # the basis while an incremental refresh writes: matches no basis
+_MAX_FRAGMENTS = 32  # upserts a stored state takes before it is compacted (a rewrite)
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
 _STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
 _READ_STATES_KEPT = 4  # libraries whose last state a process keeps (a node has one)
@@ -117,15 +128,26 @@ class State:
 
     def _counts(self) -> dict[tuple[str, str], int]:
         """(subject, "a"ssigned | "s"uggested) and (cluster, "c"), the faces of a cluster that
-        are nobody's yet, → number of faces."""
+        are nobody's yet, → number of faces. Counted by Arrow: at 250,000 faces a loop over
+        rows is most of what opening the people screen costs."""
+        rows = self.rows
+        suggested = pc.equal(rows["status"], SUGGESTED.value)
         counts: dict[tuple[str, str], int] = {}
-        columns = [self.rows[c].to_pylist() for c in ("subject", "status", "cluster")]
-        for subject, status, cluster in zip(*columns, strict=True):
-            if subject is not None:
-                key = (subject, "s" if status == SUGGESTED else "a")
-                counts[key] = counts.get(key, 0) + 1
-            if cluster is not None and (subject is None or status == SUGGESTED):
-                counts[(cluster, "c")] = counts.get((cluster, "c"), 0) + 1
+        what = pc.if_else(suggested, "s", "a")
+        by_subject = pa.table({"key": rows["subject"], "what": what}).filter(
+            pc.is_valid(rows["subject"])
+        )
+        unnamed = pc.and_(
+            pc.is_valid(rows["cluster"]), pc.or_(pc.is_null(rows["subject"]), suggested)
+        )
+        by_cluster = pa.table({"key": rows["cluster"]}).filter(unnamed)
+        for table, keys in ((by_subject, ["key", "what"]), (by_cluster, ["key"])):
+            grouped = table.group_by(keys).aggregate([([], "count_all")])
+            whats = grouped["what"].to_pylist() if "what" in keys else ["c"] * grouped.num_rows
+            for key, kind, n in zip(
+                grouped["key"].to_pylist(), whats, grouped["count_all"].to_pylist(), strict=True
+            ):
+                counts[(key, kind)] = n
         return counts
 
     def subject(self, text: str) -> Subject | None:
@@ -151,18 +173,36 @@ class State:
         found = self._rows(self._where(pc.field("face") == face))
         return found[0] if found else None
 
+    def faces(self, faces: list[str]) -> list[FaceRow]:
+        """The rows of `faces`, in that order (those it knows): one pass over the state, where
+        asking `face` for each of a named cluster's faces would be one pass per face."""
+        found = self._rows(self._where(pc.field("face").isin(pa.array(faces, pa.string()))))
+        by_face = {row.face: row for row in found}
+        return [by_face[f] for f in faces if f in by_face]
+
     def faces_page(self, key: str, offset: int = 0, limit: int | None = None) -> list[FaceRow]:
         """A subject's faces (confirmed, assigned, then suggested), or a cluster's faces that
         are nobody's yet (including those only suggested for someone: the cluster is where
         the user sees them, and naming it answers the suggestion)."""
         if key in self.labels.subjects:
-            rows = self._rows(self._where(pc.field("subject") == key))
-            rows.sort(key=lambda r: (_STATUS_ORDER[r.status], -r.confidence, r.face))
+            table = self._where(pc.field("subject") == key)
+            # The order of FaceRow's fields (status, rounded confidence, face), worked out by
+            # column: a person can have tens of thousands of faces, and a page shows a few.
+            keys = pa.table(
+                {
+                    "rank": pc.index_in(table["status"], pa.array(list(_STATUS_ORDER))),
+                    "sure": [-round(float(c), 4) for c in table["confidence"].to_pylist()],
+                    "face": table["face"],
+                }
+            )
+            order = pc.sort_indices(keys, [("rank", "ascending"), ("sure", "ascending"),
+                                           ("face", "ascending")])  # fmt: skip
         else:
             unnamed = pc.field("subject").is_null() | (pc.field("status") == SUGGESTED)
-            rows = self._rows(self._where((pc.field("cluster") == key) & unnamed))
-            rows.sort(key=lambda r: r.face)
-        return rows[offset : None if limit is None else offset + limit]
+            table = self._where((pc.field("cluster") == key) & unnamed)
+            order = pc.sort_indices(table, [("face", "ascending")])
+        chosen = order[offset : None if limit is None else offset + limit]
+        return self._rows(table.take(chosen))
 
     def suggestions(self, limit: int | None = None) -> list[FaceRow]:
         rows = self._rows(self._where(pc.field("status") == SUGGESTED))
@@ -222,12 +262,23 @@ def _basis(library: Library, log: EventLog) -> bytes:
 
 
 def _compute(library: Library, labels: Labels) -> pa.Table:
+    """Every face placed from scratch: the reference the incremental path must equal."""
     faces = load_faces(library)
     clusters = read_clusters(library)
-    placements = place_faces(
-        faces, clusters, labels, current_scorer(library, faces, clusters, labels)
-    )
-    placements = _with_hints(placements, faces, labels, people_hints(library))
+    scorer = current_scorer(library, faces, clusters, labels)
+    return _place(library, faces, clusters, labels, scorer, people_hints(library))
+
+
+def _place(
+    library: Library,
+    faces: FaceSet,
+    clusters: dict[str, str | None],
+    labels: Labels,
+    scorer: Scorer,
+    hints: dict[str, list[str]],
+) -> pa.Table:
+    """The rows of `faces`, placed by `scorer`, and of every body."""
+    placements = _with_hints(place_faces(faces, clusters, labels, scorer), faces, labels, hints)
     rows = [
         {
             "face": face,
@@ -264,22 +315,37 @@ def read_state(library: Library) -> State:
     least as new as the basis it is kept under."""
     log = EventLog(library)
     basis = _basis(library, log)
+    if (kept := _kept(library, basis)) is not None:
+        return kept
+    events = log.read()
+    labels = fold(events)
+    stored = library.table("people_state", STATE)
+    if stored_basis(stored) == basis:
+        rows = stored.search().limit(None).to_arrow()
+    else:
+        rows = _compute(library, labels)
+    return _keep(library, basis, State(labels, events, rows))
+
+
+def stored_basis(stored: Any) -> bytes | None:
+    """The basis the stored rows were computed from. It lives in the `face` field's metadata,
+    which an upsert keeps and a metadata update changes without rewriting rows; tables
+    written before the incremental path carry it in the schema's metadata."""
+    held = (stored.schema.field("face").metadata or {}).get(_BASIS)
+    return held if held is not None else (stored.schema.metadata or {}).get(_BASIS)
+
+
+def _kept(library: Library, basis: bytes) -> State | None:
     key = (str(library.root), basis)
     with _read_lock:
         if (kept := _read_states.get(key)) is not None:
             _read_states.move_to_end(key)
-            return kept
-    events = log.read()
-    labels = fold(events)
-    stored = library.table("people_state", STATE)
-    metadata = stored.schema.metadata or {}
-    if metadata.get(_BASIS) == basis:
-        rows = stored.search().limit(None).to_arrow()
-    else:
-        rows = _compute(library, labels)
-    state = State(labels, events, rows)
+        return kept
+
+
+def _keep(library: Library, basis: bytes, state: State) -> State:
     with _read_lock:
-        _read_states[key] = state
+        _read_states[(str(library.root), basis)] = state
         while len(_read_states) > _READ_STATES_KEPT:
             _read_states.popitem(last=False)
     return state
@@ -290,15 +356,87 @@ _read_lock = threading.Lock()
 
 
 def refresh(library: Library) -> State:
-    """Recompute the state and store it with one commit. The caller holds the labels lock."""
+    """Bring the stored state up to date. The caller holds the labels lock.
+
+    When only the label log changed since the stored basis, only the faces the edits can move
+    are placed again (`node.people.incremental`) and upserted; otherwise, or where that cannot
+    be shown exact, everything is recomputed and the table overwritten with one commit."""
     log = EventLog(library)
     basis = _basis(library, log)
     events = log.read()
     labels = fold(events)
     stored = library.table("people_state", STATE)
-    if (stored.schema.metadata or {}).get(_BASIS) == basis:
-        return State(labels, events, stored.search().limit(None).to_arrow())  # nothing changed
+    held = stored_basis(stored)
+    if held == basis:  # nothing changed
+        kept = _kept(library, basis)
+        rows = kept.rows if kept else stored.search().limit(None).to_arrow()
+        return _keep(library, basis, State(labels, events, rows))
+    if held is not None and (rows := _refresh_labels(library, log, held, basis, labels)):
+        return _keep(library, basis, State(labels, events, rows))
+    return recompute(library, log, basis, events)
+
+
+def recompute(
+    library: Library,
+    log: EventLog | None = None,
+    basis: bytes | None = None,
+    events: list[LabelEvent] | None = None,
+) -> State:
+    """Place every face from scratch and store the state with one commit (overwriting the
+    table): what `refresh` falls back to, and what each refresh cost before the incremental
+    path. The caller holds the labels lock."""
+    log = log or EventLog(library)
+    basis = basis or _basis(library, log)
+    events = log.read() if events is None else events
+    labels = fold(events)
     rows = _compute(library, labels)
-    stored.add(rows.replace_schema_metadata({_BASIS: basis}), mode="overwrite")
-    stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each refresh is a whole new version
-    return State(labels, events, rows)
+    stored = library.table("people_state", STATE)
+    stored.add(rows.cast(_with_basis(basis)), mode="overwrite")
+    stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each recompute is a whole new version
+    return _keep(library, basis, State(labels, events, rows))
+
+
+def _with_basis(basis: bytes) -> pa.Schema:
+    face = STATE.field("face")
+    return STATE.set(0, face.with_metadata({**(face.metadata or {}), _BASIS: basis}))
+
+
+def _refresh_labels(
+    library: Library, log: EventLog, held: bytes, basis: bytes, labels: Labels
+) -> pa.Table | None:
+    """Place again only the faces that edits since `held` can move, and store them: the whole
+    new rows, or None where the incremental path does not apply."""
+    before, now = json.loads(held), json.loads(basis)
+    if {k: v for k, v in before.items() if k != "events"} != {
+        k: v for k, v in now.items() if k != "events"
+    }:
+        return None
+    old = log.read_at(int(before["events"]))
+    if old is None:
+        return None
+    hints = people_hints(library)
+    plan = incremental.plan(library, fold(old), labels, hints)
+    if plan is None:
+        return None
+    rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
+    stored = library.table("people_state", STATE)
+    prior = _kept(library, held)
+    _upsert(stored, rows, basis)
+    if prior is None or [e.id for e in prior.events] != [e.id for e in old]:
+        # A kept state may be newer than the basis it is kept under (read_state takes the
+        # basis first); only one read from exactly the stored basis can be patched.
+        return stored.search().limit(None).to_arrow()
+    unchanged = prior.rows.filter(pc.invert(pc.is_in(prior.rows["face"], rows["face"])))
+    return pa.concat_tables([unchanged.cast(STATE), rows]).combine_chunks()
+
+
+def _upsert(stored: Any, rows: pa.Table, basis: bytes) -> None:
+    """Upsert `rows` and then record `basis`. The basis is cleared first: a kill between the
+    upsert and the last step leaves a table no basis matches, recomputed at the next refresh,
+    never rows of one basis under another."""
+    stored.update_field_metadata({"path": "face", "metadata": {_BASIS.decode(): _PENDING}})
+    if rows.num_rows:
+        Library.upsert(stored, "face", rows)
+    stored.update_field_metadata({"path": "face", "metadata": {_BASIS.decode(): basis.decode()}})
+    if stored.stats()["fragment_stats"]["num_fragments"] >= _MAX_FRAGMENTS:
+        stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)

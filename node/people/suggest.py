@@ -22,6 +22,7 @@ their own calibration (`node.pets.place`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Kind, Labels
 
 CLUSTER_CONFIDENCE = 0.999
+_DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (64 MB float64)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,17 @@ class DistanceRules:
     slope: float
     midpoint: float
     cluster_reach: float
+
+    @property
+    def reach(self) -> float:
+        """The farthest a confirmed face can be from a face and still matter to how it is
+        placed: beyond, a subject's confidence is under every threshold and the cluster rule
+        cannot apply. Plus a thousandth, for float32 distances computed in other orders."""
+        assert self.slope > 0, "confidence must fall with distance"
+        t = self.thresholds
+        lowest = min(t.suggest, t.ambiguous, t.auto)
+        at_lowest = self.midpoint + math.log(1.0 / lowest - 1.0) / self.slope
+        return max(self.cluster_reach, at_lowest) + 1e-3
 
     def confidence(self, distance: np.ndarray) -> np.ndarray:
         """P(the match is right) for faces this far from the subject's nearest confirmed one."""
@@ -74,7 +87,10 @@ class DistanceScorer:
         self._subjects = sorted(set(ref_subjects))
         code = {s: n for n, s in enumerate(self._subjects)}
         order = sorted(range(len(ref_subjects)), key=lambda i: code[ref_subjects[i]])
-        self._refs = refs[order]
+        # In float64: a float32 product's last bits depend on how many faces are scored at
+        # once, and the logistic's slope turns them into a visible difference, while placing
+        # a few faces again must give exactly what placing all of them gives.
+        self._refs = refs[order].astype(np.float64)
         self._starts = np.searchsorted(
             [code[ref_subjects[i]] for i in order], np.arange(len(self._subjects))
         )
@@ -119,15 +135,19 @@ class DistanceScorer:
         return self._rules.thresholds
 
     @property
+    def rules(self) -> DistanceRules:
+        """What distances mean here: also how far an edit's effect can reach
+        (`node.people.incremental`)."""
+        return self._rules
+
+    @property
     def subjects(self) -> list[str]:
         return self._subjects
 
     def confidences(self, batch: FaceBatch, excluded: np.ndarray) -> np.ndarray:
-        nearest = np.minimum.reduceat(
-            pairwise_distances(batch.vectors, self._refs), self._starts, axis=1
-        )
+        nearest = self._nearest(batch.vectors.astype(np.float64))
         nearest[excluded] = np.inf
-        sure = self._rules.confidence(nearest.astype(np.float64))
+        sure = self._rules.confidence(nearest)
         best = np.argmin(nearest, axis=1)
         reach = self._rules.cluster_reach
         for row, cluster in enumerate(batch.clusters):
@@ -136,3 +156,16 @@ class DistanceScorer:
             if self._evidence.get(cluster or "") == {subject} and distance <= reach:
                 sure[row, best[row]] = CLUSTER_CONFIDENCE
         return sure
+
+    def _nearest(self, vectors: np.ndarray) -> np.ndarray:
+        """(faces, subjects): the distance to each subject's nearest confirmed face, a few
+        faces at a time, so that a family's tens of thousands of confirmed faces do not make
+        a batch's distance matrix gigabytes."""
+        step = max(1, _DISTANCES_AT_ONCE // max(1, len(self._refs)))
+        parts = [
+            np.minimum.reduceat(
+                pairwise_distances(vectors[begin : begin + step], self._refs), self._starts, axis=1
+            )
+            for begin in range(0, len(vectors), step)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, len(self._subjects)))

@@ -1,0 +1,310 @@
+"""Which faces a label edit can move: the people state is placed again for those only.
+
+At a family library's size (100,000–400,000 faces) placing every face again after each name,
+confirm, reject or merge takes seconds, yet an edit can only move the faces it names, their
+neighbours and their clusters. When the only thing that changed since the stored state's basis
+is the label log (faces, clusters, model, bodies and sources at the same versions),
+`node.people.state.refresh` asks `plan` which faces to place again, places those with the same
+code as the full computation (`state._compute`, which stays the reference and the fallback) and
+upserts their rows.
+
+Why the faces not in the plan keep their placement, exactly (the distance rules,
+`node.people.suggest`): a face that is not confirmed is placed from, per person, the distance to
+that person's nearest confirmed face, the set of people confirmed in its own cluster (its
+evidence), its rejections, and, for a photo a Takeout sidecar names people in, the placements of
+its photo's other faces and the subjects' names. So a face can only move if
+
+- it was confirmed, unconfirmed or confirmed as someone else (it is placed as the user said), or
+  its rejections changed;
+- a confirmed face of a person came or went within reach of it. Farther, a person's confidence
+  stays below every threshold (suggest, ambiguous, auto) and the cluster rule (0.999 within
+  `cluster_reach`) cannot apply, both before and after, so the person can neither become the
+  face's match nor its runner-up (`DistanceRules.reach`, derived from the rules' numbers).
+  Nearer, it still keeps its placement if a face confirmed as that person both before and
+  after is nearer to it than every face that came or went: that one is its nearest both times
+  (`_nearest_moved`);
+- the evidence of its cluster changed (only a confirmed face moving in or out of the cluster, or
+  changing person, changes it, since clusters are at the same version);
+- it is in a hinted photo and any face of that photo moves, or any subject's name, kind or
+  existence changed (hints are matched by name).
+
+A merge or forget changes the resolved subject of the confirmed faces of the subjects involved,
+so it is covered by the second and third rules; a kind change (person ↔ pet) too, as only
+people's faces are compared against. The family model (`node.model.scorer`) scores every face
+against prototypes that move with the confirmed faces of people it does not know yet; no such
+bound is shown for it, so with a model `plan` returns None and the caller recomputes everything.
+
+Neighbours are found exactly, by a matrix product over every face's vector held in memory once
+per version of the faces table (`Corpus`): 128 MB at 250,000 faces of 128 dimensions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from node.library.store import Library
+from node.model.scorer import current_scorer
+from node.people.clusters import clusters_table, read_clusters
+from node.people.faces import FaceSet, load_faces
+from node.people.scoring import Scorer
+from node.people.suggest import DistanceScorer
+from protocol.labels import Kind, Labels
+
+_QUERY_BLOCK = 64  # faces whose distances to every face are computed at once (64 × n floats)
+# A kept face must be nearer by this much to show a face keeps its nearest: float64 distances
+# are off by about 1e-8, and a near tie is placed again rather than guessed.
+_TIE = 1e-6
+_SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
+_KEPT_BLOCK = 4096  # confirmed faces compared at once there
+_AT_ONCE = 1 << 22  # distances in one product (32 MB in float64): memory stays flat
+_COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
+_CORPORA_KEPT = 2
+
+
+@dataclass
+class Corpus:
+    """Every face and its cluster as of one version of the faces and clusters tables."""
+
+    faces: FaceSet
+    clusters: dict[str, str | None]
+
+    @cached_property
+    def where(self) -> dict[str, int]:
+        return self.faces.index()
+
+    @cached_property
+    def _norms(self) -> np.ndarray:
+        vectors = self.faces.vectors
+        norms: np.ndarray = (vectors * vectors).sum(1)
+        return norms
+
+    @cached_property
+    def members(self) -> dict[str, list[int]]:
+        """Cluster → its faces' rows."""
+        found: dict[str, list[int]] = {}
+        for face, row in self.where.items():
+            cluster = self.clusters.get(face)
+            if cluster is not None:
+                found.setdefault(cluster, []).append(row)
+        return found
+
+    @cached_property
+    def by_media(self) -> dict[str, list[int]]:
+        """Media hash → its faces' rows."""
+        found: dict[str, list[int]] = {}
+        for row, media in enumerate(self.faces.media):
+            found.setdefault(media, []).append(row)
+        return found
+
+    def within(self, distance: float, rows: Iterable[int]) -> set[int]:
+        """The rows of every face within `distance` of any face in `rows` (those included).
+
+        Naming a cluster asks this for hundreds of faces, mostly near one another. So they
+        are first covered by a few of them (each asked face within `_COVER` of one), every
+        face within `distance + _COVER` of those is a candidate (the triangle inequality), and
+        only the candidates are compared with every asked face."""
+        queries = sorted(set(rows))
+        if not queries:
+            return set()
+        vectors = self.faces.vectors
+        centres = _cover(vectors[queries], _COVER)
+        candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
+        asked = vectors[queries]
+        found = set(queries)
+        step = max(1, _AT_ONCE // len(queries))
+        for begin in range(0, len(candidates), step):
+            block = candidates[begin : begin + step]
+            near = (_squared(vectors[block], asked) <= distance * distance).any(axis=1)
+            found.update(block[i] for i in np.nonzero(near)[0].tolist())
+        return found
+
+    def _near(self, points: np.ndarray, distance: float) -> list[int]:
+        """Rows within `distance` of any of `points`, in one pass over every face per block."""
+        vectors, norms = self.faces.vectors, self._norms
+        found = np.zeros(len(vectors), bool)
+        for begin in range(0, len(points), _QUERY_BLOCK):
+            block = points[begin : begin + _QUERY_BLOCK]
+            squared = (block * block).sum(1)[:, None] + norms[None, :] - 2.0 * (block @ vectors.T)
+            found |= (squared <= distance * distance).any(axis=0)
+        rows: list[int] = np.nonzero(found)[0].tolist()
+        return rows
+
+    def subset(self, rows: Iterable[int]) -> FaceSet:
+        chosen = sorted(set(rows))
+        faces = self.faces
+        return FaceSet(
+            [faces.ids[i] for i in chosen],
+            [faces.media[i] for i in chosen],
+            faces.vectors[chosen],
+            faces.good[chosen],
+        )
+
+
+def _cover(points: np.ndarray, radius: float) -> list[int]:
+    """Indices of some of `points` such that every point is within `radius` of one of them
+    (greedy: the first point not yet covered is the next centre)."""
+    covered = np.zeros(len(points), bool)
+    centres = []
+    while not covered.all():
+        centre = int(np.argmin(covered))
+        centres.append(centre)
+        covered |= _squared(points[[centre]], points)[0] <= radius * radius
+    return centres
+
+
+def _squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances between the rows of a and b (float32, as the faces are)."""
+    result: np.ndarray = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    return result
+
+
+def corpus(library: Library) -> Corpus:
+    """The library's corpus, read once per version of its faces and clusters tables."""
+    key = (str(library.root), int(library.faces.version), int(clusters_table(library).version))
+    with _lock:
+        if (kept := _corpora.get(key)) is not None:
+            _corpora.move_to_end(key)
+            return kept
+    made = Corpus(load_faces(library), read_clusters(library))
+    with _lock:
+        _corpora[key] = made
+        while len(_corpora) > _CORPORA_KEPT:
+            _corpora.popitem(last=False)
+    return made
+
+
+_corpora: OrderedDict[tuple[str, int, int], Corpus] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The faces to place again, and the scorer (built from every confirmed face) to do it."""
+
+    faces: FaceSet
+    clusters: dict[str, str | None]
+    scorer: Scorer
+
+
+def plan(library: Library, old: Labels, new: Labels, hints: dict[str, list[str]]) -> Plan | None:
+    """The faces whose placement can differ between `old` and `new` labels (faces, clusters,
+    model and sources unchanged); None where no bound is shown (a family model scores)."""
+    found = corpus(library)
+    people = _people(new, new.confirmed())
+    refs = [found.where[f] for f in people if f in found.where]
+    scorer = current_scorer(library, found.subset(refs), found.clusters, new)
+    if not isinstance(scorer, DistanceScorer):
+        return None
+    moved = _moved(found, old, new, hints, scorer.rules.reach)
+    return Plan(found.subset(moved), found.clusters, scorer)
+
+
+def _moved(
+    found: Corpus, old: Labels, new: Labels, hints: dict[str, list[str]], distance: float
+) -> set[int]:
+    """The rows of the faces that can move (the rules in the module's docstring)."""
+    where = found.where
+    before, after = old.confirmed(), new.confirmed()
+    refs_before, refs_after = _people(old, before), _people(new, after)
+    changed_refs = _changed(refs_before, refs_after) & where.keys()
+    faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
+    rows = {where[f] for f in faces if f in where}
+    near = found.within(distance, (where[f] for f in changed_refs))
+    rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
+    for cluster in _changed_evidence(found.clusters, refs_before, refs_after, changed_refs):
+        rows.update(found.members.get(cluster, ()))
+    hinted = [m for m in hints if m in found.by_media]
+    if old.subjects != new.subjects:
+        rows.update(r for m in hinted for r in found.by_media[m])
+    touched = {found.faces.media[r] for r in rows}
+    rows.update(r for m in hinted if m in touched for r in found.by_media[m])
+    return rows
+
+
+def _nearest_moved(
+    found: Corpus,
+    near: set[int],
+    before: dict[str, str],
+    after: dict[str, str],
+    changed: set[str],
+    distance: float,
+) -> set[int]:
+    """Of the faces `near` the `changed` confirmed faces, those whose distance to some
+    person's nearest confirmed face can differ between `before` and `after` within `distance`.
+
+    For a person whose confirmed faces changed, a face keeps its nearest one if a face
+    confirmed both before and after (kept) is nearer to it than every face that came or went:
+    then that kept face is the nearest, before and after. A few kept faces nearest to the
+    changing ones usually show it at once; the rest are compared with all kept faces."""
+    where, vectors = found.where, found.faces.vectors
+    rows = np.array(sorted(near), np.int64)
+    points = vectors[rows].astype(np.float64)
+    moved = np.zeros(len(rows), bool)
+    faces_of: dict[str, tuple[set[str], set[str]]] = {}
+    for side, refs in enumerate((before, after)):
+        for face, subject in refs.items():
+            if face in where:
+                faces_of.setdefault(subject, (set(), set()))[side].add(face)
+    for subject in {s for f in changed for s in (before.get(f), after.get(f)) if s is not None}:
+        was, now = faces_of.get(subject, (set(), set()))
+        changing = vectors[[where[f] for f in sorted(was ^ now)]].astype(np.float64)
+        kept = vectors[[where[f] for f in sorted(was & now)]].astype(np.float64)
+        to_change = _nearest_distance(points, changing)
+        open_rows = np.nonzero((to_change <= distance) & ~moved)[0]
+        if len(kept) and len(open_rows):
+            closest = np.argsort(_nearest_distance(kept, changing))[:_SAMPLE]
+            for among in (kept[closest], kept):
+                nearer = _nearest_distance(points[open_rows], among) + _TIE
+                beaten = nearer < to_change[open_rows]
+                open_rows = open_rows[~beaten]
+        moved[open_rows] = True
+    return {int(r) for r in rows[moved]}
+
+
+def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each row of a, its distance to the nearest row of b (float64, in blocks)."""
+    nearest = np.full(len(a), np.inf)
+    step = max(1, _AT_ONCE // _KEPT_BLOCK)
+    for begin in range(0, len(b), _KEPT_BLOCK):
+        block = b[begin : begin + _KEPT_BLOCK]
+        for start in range(0, len(a), step):
+            rows = a[start : start + step]
+            squared = (rows * rows).sum(1)[:, None] + (block * block).sum(1)[None, :]
+            squared -= 2.0 * (rows @ block.T)
+            nearest[start : start + step] = np.minimum(
+                nearest[start : start + step], np.sqrt(np.maximum(squared, 0.0)).min(1)
+            )
+    return nearest
+
+
+def _people(labels: Labels, confirmed: dict[str, str]) -> dict[str, str]:
+    """Confirmed face → person: the faces the distance rules compare against."""
+    subjects = labels.subjects
+    return {f: s for f, s in confirmed.items() if subjects[s].kind == Kind.PERSON}
+
+
+def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> set[str]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+def _changed_evidence(
+    clusters: dict[str, str | None],
+    before: dict[str, str],
+    after: dict[str, str],
+    changed: set[str],
+) -> set[str]:
+    """The clusters of `changed` faces whose set of confirmed people differs."""
+    touched = {c for f in changed if (c := clusters.get(f)) is not None}
+    evidence: dict[str, tuple[set[str], set[str]]] = {c: (set(), set()) for c in touched}
+    for side, refs in enumerate((before, after)):
+        for face, subject in refs.items():
+            cluster = clusters.get(face)
+            if cluster in evidence:
+                evidence[cluster][side].add(subject)
+    return {c for c, (was, now) in evidence.items() if was != now}

@@ -1,0 +1,137 @@
+"""The people state kept up to date edit by edit (`node.people.incremental`): on the real album,
+after every kind of edit the stored rows equal the full recomputation, and an edit places again
+only the faces it can move."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from node.library.store import Library
+from node.people import edits, scoring, state
+from node.people.clusters import pairwise_distances, read_clusters
+from node.people.events import EventLog
+from node.people.faces import load_faces
+from node.people.scoring import FaceBatch, Placement, Scorer
+from node.people.suggest import FACES
+from node.vision.tables import is_body
+from protocol.labels import Labels, fold
+from tests.albums import Album, copy_home
+
+# The closest pair of different people in faces/: naming id06 leaves id07's face suggested.
+FRANK, STRANGER = "faces/id06/img30.jpg", "faces/id07/img35.jpg"
+_COLUMNS = ["face", "media_hash", "cluster", "subject", "status", "confidence"]
+
+
+@pytest.fixture
+def library(album: Album, tmp_path: Path) -> Library:
+    return Library.open(copy_home(album, tmp_path / "home") / "library")
+
+
+@dataclass
+class Computes:
+    """The full computation as defined, and how often `refresh` fell back to it."""
+
+    reference: Callable[[Library, Labels], pa.Table]
+    calls: int = 0
+
+
+@pytest.fixture
+def full(monkeypatch: pytest.MonkeyPatch) -> Computes:
+    computes = Computes(state._compute)
+
+    def counted(library: Library, labels: Labels) -> pa.Table:
+        computes.calls += 1
+        return computes.reference(library, labels)
+
+    monkeypatch.setattr(state, "_compute", counted)
+    return computes
+
+
+@pytest.fixture
+def placed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The faces (not bodies) the scorer is asked to place, in every refresh."""
+    faces: list[str] = []
+    original = scoring.score_batch
+
+    def counted(scorer: Scorer, batch: FaceBatch, labels: Labels) -> list[Placement | None]:
+        faces.extend(f for f in batch.ids if not is_body(f))
+        return original(scorer, batch, labels)
+
+    monkeypatch.setattr(scoring, "score_batch", counted)
+    return faces
+
+
+def cluster_of(library: Library, face: str) -> str:
+    cluster = read_clusters(library)[face]
+    assert cluster is not None
+    return cluster
+
+
+def assert_equals_full(library: Library, reference: Callable[[Library, Labels], pa.Table]) -> None:
+    """The stored rows, and the state a reader gets, are what the full computation gives."""
+    labels = fold(EventLog(library).read())
+    expected = reference(library, labels).sort_by("face")
+    stored = library.table("people_state", state.STATE)
+    assert state.stored_basis(stored) == state._basis(library, EventLog(library))
+    for rows in (stored.search().limit(None).to_arrow(), state.read_state(library).rows):
+        got = rows.sort_by("face")
+        assert got.select(_COLUMNS).to_pylist() == expected.select(_COLUMNS).to_pylist()
+
+
+def test_after_every_kind_of_edit_the_state_equals_the_full_recomputation(
+    album: Album, library: Library, full: Computes
+) -> None:
+    face = album.face_of
+    state.refresh(library)  # the album's stored state, at the basis of its index run
+    full.calls = 0
+    steps: list[Callable[[], edits.Change]] = [
+        lambda: edits.name(library, face(FRANK), "Frank"),  # one face: its cluster follows
+        lambda: edits.reject(library, face(STRANGER), "Frank"),
+        lambda: edits.confirm(library, [face("faces/id06/img29.jpg"), face(FRANK)]),
+        lambda: edits.name(library, cluster_of(library, face("faces/id04/img13.jpg")), "Bob"),
+        lambda: edits.name(library, face("faces/id01/img26.jpg"), "Robert"),
+        lambda: edits.merge(library, ["Robert"], into="Bob"),
+        lambda: edits.rename(library, "Bob", "Uncle Bob"),
+        lambda: edits.split(library, [face("faces/id04/img14.jpg")]),
+        lambda: edits.name(library, face("faces/id02/img8.jpg"), "Dora"),
+        lambda: edits.forget(library, "Uncle Bob"),
+    ]
+    changes = []
+    for step in steps:
+        changes.append(step())
+        assert_equals_full(library, full.reference)
+    edits.undo(library, changes[0].events)  # Frank, named first, taken back
+    assert_equals_full(library, full.reference)
+    edits.undo(library, changes[-2].events)  # Dora
+    assert_equals_full(library, full.reference)
+    assert full.calls == 0  # every refresh took the incremental path
+
+
+def test_an_edit_places_only_the_faces_it_can_move(
+    album: Album, library: Library, placed: list[str], full: Computes
+) -> None:
+    edits.name(library, album.face_of(FRANK), "Frank")
+    stranger = album.face_of(STRANGER)
+    placed.clear()
+    edits.reject(library, stranger, "Frank")
+    assert placed == [stranger]  # a rejection moves only the face rejected
+
+    face = album.face_of("faces/id09/img19.jpg")
+    placed.clear()
+    edits.name(library, face, "Ivy")
+    faces = load_faces(library)
+    clusters = read_clusters(library)
+    where = faces.index()
+    distances = pairwise_distances(faces.vectors[[where[face]]], faces.vectors)[0]
+    reach = FACES.reach
+    near = {f for f, d in zip(faces.ids, distances, strict=True) if d <= reach}
+    cluster = {f for f, c in clusters.items() if c is not None and c == clusters.get(face)}
+    confirmed = set(fold(EventLog(library).read()).confirmed())
+    assert placed and set(placed) <= (near | cluster) - confirmed
+    assert len(placed) < len(faces.ids) // 4  # of 69 faces, the few near Ivy's
+    assert full.calls == 0
