@@ -96,10 +96,19 @@ def update_groups(
 _BLOCK = 512  # new faces whose distances to all faces are computed at once (512 × n floats)
 
 
+def squared_distances(
+    a: np.ndarray, b: np.ndarray, b_squared: np.ndarray | None = None
+) -> np.ndarray:
+    """Squared Euclidean distances between the rows of a and b, through one matrix product.
+    `b_squared`: the squared norms of b's rows, where the caller keeps them."""
+    norms = (b * b).sum(1) if b_squared is None else b_squared
+    result: np.ndarray = (a * a).sum(1)[:, None] + norms[None, :] - 2.0 * (a @ b.T)
+    return result
+
+
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of a and b, through one matrix product."""
-    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    result: np.ndarray = np.sqrt(np.maximum(squared, 0.0))
+    result: np.ndarray = np.sqrt(np.maximum(squared_distances(a, b), 0.0))
     return result
 
 

@@ -50,7 +50,12 @@ import numpy as np
 
 from node.library.store import Library
 from node.model.scorer import current_scorer
-from node.people.clusters import clusters_table, read_clusters
+from node.people.clusters import (
+    clusters_table,
+    pairwise_distances,
+    read_clusters,
+    squared_distances,
+)
 from node.people.faces import FaceSet, load_faces
 from node.people.scoring import Scorer
 from node.people.suggest import DistanceScorer
@@ -120,7 +125,7 @@ class Corpus:
         step = max(1, _AT_ONCE // len(queries))
         for begin in range(0, len(candidates), step):
             block = candidates[begin : begin + step]
-            near = (_squared(vectors[block], asked) <= distance * distance).any(axis=1)
+            near = (squared_distances(vectors[block], asked) <= distance * distance).any(axis=1)
             found.update(block[i] for i in np.nonzero(near)[0].tolist())
         return found
 
@@ -130,7 +135,7 @@ class Corpus:
         found = np.zeros(len(vectors), bool)
         for begin in range(0, len(points), _QUERY_BLOCK):
             block = points[begin : begin + _QUERY_BLOCK]
-            squared = (block * block).sum(1)[:, None] + norms[None, :] - 2.0 * (block @ vectors.T)
+            squared = squared_distances(block, vectors, norms)
             found |= (squared <= distance * distance).any(axis=0)
         rows: list[int] = np.nonzero(found)[0].tolist()
         return rows
@@ -154,14 +159,8 @@ def _cover(points: np.ndarray, radius: float) -> list[int]:
     while not covered.all():
         centre = int(np.argmin(covered))
         centres.append(centre)
-        covered |= _squared(points[[centre]], points)[0] <= radius * radius
+        covered |= squared_distances(points[[centre]], points)[0] <= radius * radius
     return centres
-
-
-def _squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Squared distances between the rows of a and b (float32, as the faces are)."""
-    result: np.ndarray = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    return result
 
 
 def corpus(library: Library) -> Corpus:
@@ -274,11 +273,9 @@ def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for begin in range(0, len(b), _KEPT_BLOCK):
         block = b[begin : begin + _KEPT_BLOCK]
         for start in range(0, len(a), step):
-            rows = a[start : start + step]
-            squared = (rows * rows).sum(1)[:, None] + (block * block).sum(1)[None, :]
-            squared -= 2.0 * (rows @ block.T)
             nearest[start : start + step] = np.minimum(
-                nearest[start : start + step], np.sqrt(np.maximum(squared, 0.0)).min(1)
+                nearest[start : start + step],
+                pairwise_distances(a[start : start + step], block).min(1),
             )
     return nearest
 
