@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from benchmarks.measure import REPO, index_with_roost, run_measured
+from benchmarks.measure import REPO, index_with_roost, percentile, run_measured
 from node.derive import derive
 from node.library.schema import FILES, MEDIA, THUMBNAILS
 from node.library.store import Library, write_lock
@@ -143,12 +143,7 @@ def _thumbnail_bytes(asker: Device, query: Any) -> float:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-    return {"p50": round(pick(0.5), 1), "p95": round(pick(0.95), 1)}
+    return {"p50": round(percentile(values, 0.5), 1), "p95": round(percentile(values, 0.95), 1)}
 
 
 def build(base: Library, home: Home, photos: int, tag: str) -> None:

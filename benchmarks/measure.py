@@ -71,6 +71,12 @@ def _high_water_kb(pid: int) -> int:
     return 0
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0–1) of `values`: one of the values measured."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def photo_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES)
 

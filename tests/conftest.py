@@ -28,6 +28,11 @@ if not (TESTDATA / "README.md").is_file():
     )
 
 
+def roost_argv(*args: str | os.PathLike[str], home: Path) -> list[str | os.PathLike[str]]:
+    """The real `roost` command line in `home`, to run as a process of its own."""
+    return [sys.executable, "-m", "node.cli", "--home", home, *args]
+
+
 def roost(
     *args: str | os.PathLike[str],
     home: Path,
@@ -36,7 +41,7 @@ def roost(
     **kwargs: Any,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `roost` command line in a fresh process (behind `prefix`, e.g. setpriv)."""
-    cmd = [*prefix, sys.executable, "-m", "node.cli", "--home", home, *args]
+    cmd = [*prefix, *roost_argv(*args, home=home)]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from node.settings import Home
 from node.watch import progress
 from tests.albums import Album, copy_home
 from tests.albums import album as album  # the session-wide album fixture
-from tests.conftest import REPO, TESTDATA, roost_json
+from tests.conftest import REPO, TESTDATA, roost_argv, roost_json
 from tests.index.library_rows import KEYS, assert_same_rows, table_rows
 from tests.integration.nodes import Node, wait_for
 from tui.data import Roost
@@ -71,11 +70,6 @@ def paused(pid: int, library: Library) -> Iterator[None]:
         yield
     finally:
         process.resume()
-
-
-def index_command(home: Path, folder: Path) -> list[str]:
-    """`roost index FOLDER --json` in `home`, to start as a process of its own."""
-    return [sys.executable, "-m", "node.cli", "--home", str(home), "index", str(folder), "--json"]
 
 
 def known(home: Path) -> set[str]:
@@ -220,7 +214,7 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
         waited = tmp_path / "foreground.err"
         with waited.open("w") as err:
             foreground = subprocess.Popen(
-                index_command(home, large),
+                roost_argv("index", large, "--json", home=home),
                 cwd=REPO,
                 stdout=subprocess.PIPE,
                 stderr=err,
@@ -256,7 +250,7 @@ def test_labels_never_wait_for_the_node_indexing_a_large_folder(
     # The clean run, a foreground `roost index`: an edit made while it writes goes through too.
     clean = tmp_path / "clean"
     run = subprocess.Popen(
-        index_command(clean, large),
+        roost_argv("index", large, "--json", home=clean),
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
