@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.measure import index_with_roost, largest_faces
+from benchmarks.measure import identity_folder_args, index_with_roost, largest_faces
 from node.model.local import LabeledFaces, contribute
 from node.model.personal import PersonalModel
 from node.model.scorer import ModelScorer, local_people
@@ -99,17 +99,14 @@ def main() -> int:
 
 
 def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder of identity subfolders")
-    parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
-    parser.add_argument(
-        "--families",
-        action="store_true",
-        help="folder names are FAMILY_MEMBER: one library per family",
+    return identity_folder_args(
+        __doc__.splitlines()[0],
+        lambda parser: parser.add_argument(
+            "--families",
+            action="store_true",
+            help="folder names are FAMILY_MEMBER: one library per family",
+        ),
     )
-    args = parser.parse_args()
-    args.data = args.data.resolve()
-    return args
 
 
 def _families(faces: list[Face]) -> dict[str, list[Face]]:

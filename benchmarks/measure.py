@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,38 @@ def photo_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES)
 
 
-def identity_folder_args(description: str) -> argparse.Namespace:
-    """`--data` (a folder of identity subfolders) and `--home` (reuse or keep the index)."""
+def identity_folder_args(
+    description: str, extra: Callable[[argparse.ArgumentParser], object] | None = None
+) -> argparse.Namespace:
+    """`--data` (a folder of identity subfolders), `--home` (reuse or keep the index), `--prior`
+    (the family model's calibration prior, as `benchmarks.calibrate` fits it on another part of
+    the data), and whatever `extra` adds."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", type=Path, required=True, help="folder of identity subfolders")
     parser.add_argument("--home", type=Path, help="reuse (or keep) this node home")
+    parser.add_argument(
+        "--prior",
+        metavar="MIDPOINT:SCALE",
+        help="calibration prior fitted elsewhere (default: the product's own)",
+    )
+    if extra is not None:
+        extra(parser)
     args = parser.parse_args()
     args.data = args.data.resolve()
+    if args.prior:
+        _use_prior(parser, args.prior)
     return args
+
+
+def _use_prior(parser: argparse.ArgumentParser, text: str) -> None:
+    """Measure with another prior than the one the product ships: set for this process only."""
+    from node.model import calibration
+
+    try:
+        midpoint, scale = (float(part) for part in text.split(":"))
+    except ValueError:
+        parser.error(f"--prior takes MIDPOINT:SCALE, not {text!r}")
+    calibration.PRIOR_MIDPOINT, calibration.PRIOR_SCALE = midpoint, scale
 
 
 def index_with_roost(data: Path, home: Path) -> Library:
