@@ -33,6 +33,7 @@ from flwr.server.strategy import FedAvg
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 
 from coordinator.family import FamilyState
+from coordinator.grid import PromptGrid
 from node.library.store import Library
 from node.model.personal import PersonalModel
 from node.model.update import CLIP, combine, unpack
@@ -147,6 +148,6 @@ def main(grid: Grid, context: Context) -> None:
         workflow = DefaultWorkflow()
     rounds = ServerConfig(num_rounds=1, round_timeout=timeout)
     legacy = LegacyContext(context=context, config=rounds, strategy=strategy)
-    workflow(grid, legacy)
+    workflow(PromptGrid(grid), legacy)
     if strategy.model is None:
         raise RuntimeError("the round ended without an aggregate")
