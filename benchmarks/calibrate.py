@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.federated_eval import LABELS
 from benchmarks.measure import identity_folder_args, index_with_roost, largest_faces
 
-LABELS = 3
 TAIL = (0.001, 0.01)
 
 

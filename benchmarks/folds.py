@@ -25,15 +25,15 @@ def main() -> int:
     args = parser.parse_args()
     identities = sorted(p for p in args.data.resolve().iterdir() if p.is_dir())
     for n, identity in enumerate(identities):
-        target = args.out / FOLDS[n % 2] / identity.name
+        target = args.out / FOLDS[n % len(FOLDS)] / identity.name
         target.mkdir(parents=True, exist_ok=True)
         for photo in photo_files(identity):
             link = target / photo.relative_to(identity)
             link.parent.mkdir(parents=True, exist_ok=True)
             if not link.is_symlink():
                 link.symlink_to(photo)
-    for fold in FOLDS:
-        print(f"{args.out / fold}: {len(identities[FOLDS.index(fold) :: 2])} identities")
+    for n, fold in enumerate(FOLDS):
+        print(f"{args.out / fold}: {len(identities[n :: len(FOLDS)])} identities")
     return 0
 
 

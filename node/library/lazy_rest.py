@@ -43,24 +43,22 @@ def exports(init: Path) -> tuple[str | None, dict[str, str]]:
             if any(alias.asname or alias.name == "*" for alias in node.names):
                 return None, {}
             names.update({alias.name: node.module for alias in node.names})
-        elif _is_version(node):
-            assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-            version = str(node.value.value)
-        elif not _is_docstring(node):
-            return None, {}
+        elif (found := _version(node)) is not None:
+            version = found
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            return None, {}  # neither a re-export, the version, nor a docstring
     return version, names
 
 
-def _is_version(node: ast.stmt) -> bool:
-    return (
+def _version(node: ast.stmt) -> str | None:
+    """The value of a `__version__ = "..."` line."""
+    if (
         isinstance(node, ast.Assign)
         and [getattr(t, "id", None) for t in node.targets] == ["__version__"]
         and isinstance(node.value, ast.Constant)
-    )
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    ):
+        return str(node.value.value)
+    return None
 
 
 class _Finder(importlib.abc.MetaPathFinder):
