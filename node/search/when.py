@@ -346,6 +346,15 @@ def _iso_day(word: str) -> _Period | None:
     return _Period(day, day + timedelta(days=1))
 
 
+def _edge_day(word: str) -> _Period | None:
+    """`before:`'s day, the first one excluded. That may be the day after the latest plausible
+    year: the edge a search for that year writes, which must read back."""
+    after_latest = datetime(LATEST_YEAR + 1, 1, 1)
+    if word == after_latest.date().isoformat():
+        return _Period(after_latest, after_latest + timedelta(days=1))
+    return _iso_day(word)
+
+
 def _decade(word: str, today: datetime) -> _Period | None:
     match = _DECADE.fullmatch(word)
     if match is None:
@@ -375,5 +384,5 @@ _DATE_FIELDS = {
     "year": (_year_period, "YYYY"),
     "month": (_iso_month, "YYYY-MM"),
     "after": (_iso_day, "YYYY-MM-DD"),
-    "before": (_iso_day, "YYYY-MM-DD"),
+    "before": (_edge_day, "YYYY-MM-DD"),
 }

@@ -229,6 +229,7 @@ def test_natural_renders_as_structured(natural: str, structured: str) -> None:
         "yesterday",
         '"O\'Brien" 2019',
         "text:10:30 place:Atlantis year:2019 tolerance:7d",
+        "2199",  # its end, before:2200-01-01, lies past the latest plausible year (fuzz)
     ],
 )
 def test_structured_string_parses_back_to_an_equal_query(text: str) -> None:
@@ -265,6 +266,7 @@ def test_names_and_places_may_come_from_any_iterable() -> None:
         ("year:2019 month:2020-01", "contradict each other"),
         ("2017 to 2015", "ends before it starts"),
         ("3019", "not a plausible year"),
+        ("before:2200-01-02", "before: 2200 is not a plausible year"),
         ("Alice or Bob", "'or' is not understood"),
         ("Alice without Bob", "excluding someone is not supported"),
         ("only", "'only' needs at least one person"),
