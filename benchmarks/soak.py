@@ -47,6 +47,7 @@ import psutil
 import pyarrow as pa
 
 from benchmarks.measure import REPO
+from node.family import has_identity
 from node.family import identity as identity_files
 from node.family.identity import Identity
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -165,7 +166,7 @@ def _ratio(a: float, b: float) -> float | None:
 
 def _prepare(home: Path, data: Path, photos: int) -> Identity:
     """A family admin with an index of `data` grown to `photos` photos and a label log."""
-    if not identity_files.exists(home / "identity"):
+    if not has_identity(home / "identity"):
         identity_files.create_family(home / "identity", "Soakers", "node")
     admin = identity_files.load(home / "identity")
     library_json = home / "library" / "library.json"

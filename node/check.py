@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from node.family import has_identity
 from node.family import identity as identity_files
 from node.family.keys import PLAIN_WARNING, Protection
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -59,7 +60,7 @@ class Finding:
 
 def check(home: Home) -> list[Finding]:
     """Everything wrong with `home`, problems first."""
-    if not identity_files.exists(home.identity) and not (home.library / "library.json").exists():
+    if not has_identity(home.identity) and not (home.library / "library.json").exists():
         what = f"{home.root} holds neither a library nor a family identity"
         fix = "give the right --home, or start with `roost index PATH`"
         return [Finding(Severity.PROBLEM, what, fix)]
@@ -82,7 +83,7 @@ def repair(home: Home) -> list[str]:
 
 
 def _check_identity(home: Home) -> list[Finding]:
-    if not identity_files.exists(home.identity):
+    if not has_identity(home.identity):
         return []
     try:
         identity = identity_files.load(home.identity)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from node.family import FamilyError
+from node.family import FamilyError, has_identity
 from node.family import identity as identity_files
 from node.family.invites import InviteBook
 from node.family.keys import PLAIN_WARNING, Protection
@@ -110,7 +110,7 @@ def _keep_indexed(home: Home, node: contextlib.ExitStack) -> None:
 def _start(home: Home, options: NodeOptions, cleanup: contextlib.ExitStack) -> NodeOptions:
     """Start everything that speaks to the family; the options to start again with, on the
     ports now bound. In no family yet, only say the node runs (it indexes all the same)."""
-    if not identity_files.exists(home.identity):
+    if not has_identity(home.identity):
         log.info("in no family yet: not serving peers (`roost family create` or `join`)")
         _publish(home, [], None, None, cleanup)
         return options

@@ -37,6 +37,9 @@ def derive(library: Library) -> None:
         for table in (clusters_table(library), pet_clusters_table(library), places_table(library)):
             table.optimize()
     with library.labels_lock(wait=True):
-        refresh(library)
         if clustered or located:
-            EventLog(library).table.optimize()  # each label edit appended a fragment
+            # Each label edit appended a fragment. Merged before the refresh, not after it:
+            # the merge is a new version of the log, and a state stored under the version
+            # before it would read as stale to every command until the next edit.
+            EventLog(library).table.optimize()
+        refresh(library)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from node.family import has_identity
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -92,7 +93,7 @@ class Node:
 def family(home: Home) -> Family | None:
     """This device's family and the other devices it knows, with what was last heard from each
     over sync and search; None in no family yet."""
-    if not identity_files.exists(home.identity):
+    if not has_identity(home.identity):
         return None
     identity = identity_files.load(home.identity)
     revocations = RevocationStore(home.identity / REVOCATION_FILE, identity.ca_certificate)

@@ -2,26 +2,26 @@
 
 Reading the query and answering it are `node.search`'s; this module prints the answer. When
 this home's node runs, it answers (it has the index open), and the command imports no more than
-the channel to it; the index and the search are imported only to answer here.
+the channel to it; the index and the search are imported only to answer here, and the channel
+only on a device in a family.
 """
 
 from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from node.cli.commands import command
 from node.cli.common import positive, print_json, seconds_up_to
-from node.family import FamilyError
-from node.peer.address import join
-from node.peer.device import Device
-from node.peer.own_node import ask_own_node
-from node.peer.status import Exchange, PeerStatus
+from node.family import FamilyError, has_identity
 from node.running import running_node
 from node.settings import Home
 from protocol.query import Query
 from protocol.search import DEADLINE, MAX_DEADLINE, MAX_HITS
+
+if TYPE_CHECKING:
+    from node.peer.device import Device
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +67,10 @@ def _from_node(args: argparse.Namespace, home: Home, limit: int) -> dict[str, An
     node = running_node(home)
     if node is None or node.port is None:  # none runs, or it serves no peers (in no family)
         return None
+    from node.peer.address import join
+    from node.peer.device import Device
+    from node.peer.own_node import ask_own_node
+
     try:
         device = Device.load(home)
         address = join(node.hosts[0] if node.hosts else "127.0.0.1", node.port)
@@ -82,17 +86,29 @@ def _here(args: argparse.Namespace, home: Home, limit: int) -> dict[str, Any]:
 
     library = Library.open(home.library)
     query = parse(library, args.query, datetime.now())
-    try:
-        device: Device | None = Device.load(home)
-    except FamilyError:
-        device = None  # in no family yet: this device is all there is
+    device = _device(home)
     answer = search_family(
         library, query, device, limit=limit, deadline=args.timeout, local=args.local
     )
     if device is not None and len(answer.devices) > 1:
+        from node.peer.status import Exchange, PeerStatus
+
         asked = {d.id: d.error for d in answer.devices[1:]}
         PeerStatus(home.peer_status).record(Exchange.SEARCH, asked)
     return answer.to_json()
+
+
+def _device(home: Home) -> Device | None:
+    """This home's device; None in no family yet (this device is all there is), found
+    without importing the channel."""
+    if not has_identity(home.identity):
+        return None
+    from node.peer.device import Device
+
+    try:
+        return Device.load(home)
+    except FamilyError:
+        return None  # left the family meanwhile
 
 
 def _print(answer: dict[str, Any]) -> None:

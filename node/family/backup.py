@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from google.protobuf.message import DecodeError
 
-from node.family import FamilyError, keys
+from node.family import FamilyError, has_identity, keys
 from node.family import identity as identity_files
 from node.family.identity import CA_KEY, Identity
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -88,7 +88,7 @@ def write(path: Path, identity: Identity, passphrase: str, revocations: Revocati
 def restore(identity_dir: Path, path: Path, passphrase: str, device_name: str) -> Identity:
     """Install the CA key from the backup at `path` on this device, making it an admin."""
     ca_certificate, ca_key, signed_list = _open(path, passphrase)
-    if identity_files.exists(identity_dir):
+    if has_identity(identity_dir):
         identity = identity_files.load(identity_dir)
         if identity.family_id != certificate_id(ca_certificate):
             raise FamilyError(

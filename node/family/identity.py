@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from node.family import FamilyError, keys
+from node.family import DEVICE_CERT, FamilyError, has_identity, keys
 from node.family.keys import Protection
 from node.files import write_atomic
 from protocol.identity import (
@@ -35,7 +35,6 @@ from protocol.identity import (
 )
 
 DEVICE_KEY = "device.key"
-DEVICE_CERT = "device.crt"
 CA_CERT = "ca.crt"
 CA_KEY = "ca.key"
 
@@ -103,13 +102,9 @@ class Identity:
         }
 
 
-def exists(directory: Path) -> bool:
-    return (directory / DEVICE_CERT).exists()
-
-
 def load(directory: Path) -> Identity:
     """Read and cross-check the identity files; a mismatch is refused, never repaired."""
-    if not exists(directory):
+    if not has_identity(directory):
         raise FamilyError(
             "this device is in no family yet: run `roost family create NAME` on the first "
             "device, or `roost family join CODE` with a code from `roost family invite`"
@@ -204,7 +199,7 @@ def save(
 
 
 def _refuse_existing(directory: Path) -> None:
-    if exists(directory):
+    if has_identity(directory):
         raise FamilyError(f"this device already belongs to a family (see {directory})")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory.chmod(0o700)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from node.family import FamilyError
+from node.family import FamilyError, has_identity
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.identity import Identity
@@ -46,7 +46,7 @@ def join(
     address: str | None,
     discovery_timeout: float,
 ) -> Identity:
-    if identity_files.exists(identity_dir):
+    if has_identity(identity_dir):
         raise FamilyError(f"this device already belongs to a family (see {identity_dir})")
     try:
         code = InviteCode.decode(code_text)

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from node.library.schema import key_field
-from node.library.store import Library
+from node.library.store import Library, LibraryBusy
 from node.media.hints import apply_hints
 from node.media.sources import people_hints, sources_table
 from node.model.scorer import current_scorer, model_version
@@ -307,19 +307,31 @@ def _with_hints(
 
 
 def read_state(library: Library) -> State:
-    """The current state: the stored table if its basis is current, else computed afresh.
+    """The current state: the stored table if its basis is current, else brought up to date.
 
     The last state read of each library is kept with its basis, so that a running node
     answering one search after another reads only the basis (a few table versions) while
     nothing changed. The basis is taken before anything is read: what is returned is at
-    least as new as the basis it is kept under."""
+    least as new as the basis it is kept under.
+
+    A stale stored state (a process killed between a label write and its refresh) is
+    refreshed and stored when the labels lock is free, so that only the first reader after
+    it pays, not every command until the next edit. Where the lock is held (an edit or an
+    index run is storing it now) or the library cannot be written, the state is computed
+    in memory and nothing is written."""
     log = EventLog(library)
     basis = _basis(library, log)
     if (kept := _kept(library, basis)) is not None:
         return kept
+    stored = library.table("people_state", STATE)
+    if stored_basis(stored) != basis:
+        try:
+            with library.labels_lock(wait=False):
+                return refresh(library)
+        except (LibraryBusy, OSError):
+            pass
     events = log.read()
     labels = fold(events)
-    stored = library.table("people_state", STATE)
     if stored_basis(stored) == basis:
         rows = stored.search().limit(None).to_arrow()
     else:

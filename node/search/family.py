@@ -17,19 +17,21 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from node.library.store import Library
 from node.media.kind import MediaKind
-from node.peer.device import Device
 from node.peer.fanout import Outcome, Peer, fan_out
-from node.peer.search import RemoteAnswer, ask
 from node.people.events import replica_id
 from node.people.state import State, read_state
 from node.search.run import Answer, search, unknown_note
 from node.video.timeline import Appearance
 from protocol.query import Query
 from protocol.search import DEADLINE, DEFAULT_HITS, SearchRequest
+
+if TYPE_CHECKING:  # the channel is imported only where there are devices to ask
+    from node.peer.device import Device
+    from node.peer.search import RemoteAnswer
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def search_family(
     asking: Future[list[Outcome[RemoteAnswer]]] | None = None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="family-search")
     if device is not None and peers:
+        from node.peer.search import ask
+
         request = request_for(state, query, limit)
         asker = device
 

@@ -14,6 +14,7 @@ import pytest
 
 from node.cli import GROUPS, build_parser, groups_for
 from node.cli.commands import COMMANDS
+from tests.albums import Album
 from tests.integration.nodes import REPO
 
 
@@ -90,3 +91,23 @@ def test_every_command_parses_in_the_full_parser() -> None:
     parser = build_parser()
     assert parser.parse_args(["people"]).command == "people"
     assert parser.parse_args(["search", "Alice"]).command == "search"
+
+
+def test_a_search_on_a_device_in_no_family_loads_no_peer_channel(album: Album) -> None:
+    """In no family, `roost search` answers from this index alone: neither gRPC nor the
+    cryptography of an identity is imported for it."""
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from node.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    code = main(['--home', {str(album.home)!r}, 'search', '2019', '--json'])\n"
+        "print(repr((code, sorted(sys.modules), json.loads(out.getvalue())['devices'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    code, modules, devices = ast.literal_eval(done.stdout.splitlines()[-1])
+    assert code == 0 and [d["answered"] for d in devices] == [True]
+    assert "lancedb" in modules  # it searched the index here
+    assert not {"grpc", "cryptography", "node.peer.device", "node.peer.search"} & set(modules)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +176,17 @@ def test_search_from_the_command_line(album: Album, home: Path) -> None:
     assert answer["query"]["subjects"] == ["Alice"] and answer["unknown_names"] == []
     text = roost("search", "Alice and Zed", home=home).stdout
     assert "nobody is named Zed" in text
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(home: Path) -> None:
+    """`roost people | head -1`: the closed pipe ends the command with SIGPIPE's status and
+    no traceback."""
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "--home", str(home), "people"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert listing.stdout is not None
+    listing.stdout.close()  # before the command prints anything: it has yet to import
+    _, err = listing.communicate(timeout=120)
+    assert listing.returncode == 141
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

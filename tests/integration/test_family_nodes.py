@@ -14,6 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from node.family import has_identity
 from node.family import identity as identity_files
 from node.family.directory import Directory
 from node.family.revocations import REVOCATION_FILE, RevocationStore
@@ -108,7 +109,7 @@ def test_join_refuses_wrong_reused_expired_and_mistyped_codes(family: Family) ->
     _, mistyped = family.join("typo", typo)
     assert mistyped.code != 0 and "typo" in mistyped.err
     for name in ("wrong", "again", "late", "typo"):
-        assert not identity_files.exists(family.root / name / "identity")
+        assert not has_identity(family.root / name / "identity")
 
 
 def test_join_refuses_a_server_the_code_does_not_pin(family: Family) -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from node.family import FamilyError
-from node.family import identity as identity_files
+from node.family import FamilyError, has_identity
 from node.family.directory import Directory
 from node.family.identity import Identity
 from node.family.invites import InviteBook
@@ -87,7 +86,7 @@ def test_a_code_works_only_once(inviter: Inviter, tmp_path: Path) -> None:
     join_as(tmp_path, "phone", code, inviter.address)
     with pytest.raises(PeerError, match="already used"):
         join_as(tmp_path, "laptop", code, inviter.address)
-    assert not identity_files.exists(tmp_path / "laptop" / "identity")
+    assert not has_identity(tmp_path / "laptop" / "identity")
 
 
 def test_a_wrong_secret_is_refused(inviter: Inviter, tmp_path: Path) -> None:
@@ -95,7 +94,7 @@ def test_a_wrong_secret_is_refused(inviter: Inviter, tmp_path: Path) -> None:
     guess = InviteCode(real.pin, real.secret ^ 1).encode()
     with pytest.raises(PeerError, match="wrong invite code"):
         join_as(tmp_path, "phone", guess, inviter.address)
-    assert not identity_files.exists(tmp_path / "phone" / "identity")
+    assert not has_identity(tmp_path / "phone" / "identity")
 
 
 def test_an_expired_code_is_refused(inviter: Inviter, tmp_path: Path) -> None:
@@ -130,7 +129,7 @@ def test_a_server_the_code_does_not_pin_gets_nothing(inviter: Inviter, tmp_path:
     finally:
         server.stop(None)
     assert spy.calls == 0
-    assert not identity_files.exists(tmp_path / "phone" / "identity")
+    assert not has_identity(tmp_path / "phone" / "identity")
 
 
 def test_a_malformed_request_does_not_burn_the_code(inviter: Inviter, tmp_path: Path) -> None:

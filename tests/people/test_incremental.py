@@ -11,15 +11,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from node.derive import derive
+from node.library.schema import face_id
 from node.library.store import Library
 from node.people import edits, scoring, state
 from node.people.clusters import pairwise_distances, read_clusters
-from node.people.events import EventLog
+from node.people.events import EventLog, new_subject_id
 from node.people.faces import load_faces
 from node.people.scoring import FaceBatch, Placement, Scorer
 from node.people.suggest import FACES
 from node.vision.tables import is_body
-from protocol.labels import Labels, fold
+from protocol.labels import Edit, Kind, Labels, Op, fold
 from tests.albums import Album, copy_home
 
 # The closest pair of different people in faces/: naming id06 leaves id07's face suggested.
@@ -135,3 +137,65 @@ def test_an_edit_places_only_the_faces_it_can_move(
     assert placed and set(placed) <= (near | cluster) - confirmed
     assert len(placed) < len(faces.ids) // 4  # of 69 faces, the few near Ivy's
     assert full.calls == 0
+
+
+def _is_current(library: Library) -> bool:
+    stored = library.table("people_state", state.STATE)
+    return state.stored_basis(stored) == state._basis(library, EventLog(library))
+
+
+def _written_without_refresh(album: Album, library: Library) -> None:
+    """Frank named in the log, the process killed before it refreshed the state."""
+    log = EventLog(library)
+    frank = new_subject_id()
+    named = [
+        Edit(Op.SUBJECT, frank, name="Frank", kind=Kind.PERSON),
+        Edit(Op.ASSIGN, frank, faces=(album.face_of(FRANK),)),
+    ]
+    log.append(named, log.read())
+    assert not _is_current(library)
+
+
+def test_an_index_run_leaves_a_stored_state_every_reader_takes_as_current(
+    album: Album, library: Library, full: Computes
+) -> None:
+    """After edits, a run that clusters a new face merges the label log's fragments before it
+    stores the state: a merge after it would leave the stored state stale for every command
+    until the next edit."""
+    edits.name(library, album.face_of(FRANK), "Frank")  # each edit a fragment of the log
+    edits.name(library, album.face_of("faces/id02/img8.jpg"), "Dora")
+    new_photo = "0" * 64
+    copied = library.faces.search().where(f"id = '{album.face_of(FRANK)}'").to_arrow()
+    copied = copied.set_column(copied.schema.get_field_index("id"), "id", [[face_id(new_photo, 0)]])
+    copied = copied.set_column(
+        copied.schema.get_field_index("media_hash"), "media_hash", [[new_photo]]
+    )
+    library.faces.add(copied)
+    derive(library)
+    assert face_id(new_photo, 0) in read_clusters(library)
+    full.calls = 0
+    assert _is_current(library)
+    state.read_state(library)
+    assert full.calls == 0
+
+
+def test_a_reader_finding_the_state_stale_stores_it_brought_up_to_date(
+    album: Album, library: Library, full: Computes
+) -> None:
+    _written_without_refresh(album, library)
+    got = state.read_state(library)
+    assert "Frank" in {s.name for s in got.labels.subjects.values()}
+    assert_equals_full(library, full.reference)  # stored, so the next command reads it
+    assert full.calls == 0  # by the incremental path
+
+
+def test_while_an_edit_holds_the_labels_a_stale_state_is_computed_and_nothing_written(
+    album: Album, library: Library, full: Computes
+) -> None:
+    _written_without_refresh(album, library)
+    with library.labels_lock():
+        got = state.read_state(library)
+    assert not _is_current(library)
+    labels = fold(EventLog(library).read())
+    expected = full.reference(library, labels).sort_by("face").select(_COLUMNS).to_pylist()
+    assert got.rows.sort_by("face").select(_COLUMNS).to_pylist() == expected
