@@ -58,7 +58,21 @@ def clusters_table(library: Library) -> Any:
 
 def read_clusters(library: Library) -> dict[str, str | None]:
     """Face id → cluster id (None: processed, but in no cluster)."""
-    rows = clusters_table(library).search().limit(None).to_arrow()
+    return _clusters(clusters_table(library))
+
+
+def clusters_at(library: Library, version: int) -> dict[str, str | None] | None:
+    """The clusters as they stood at `version` of their table; None if it is gone."""
+    table = clusters_table(library)
+    try:
+        table.checkout(version)
+    except ValueError:  # "Version N no longer exists"
+        return None
+    return _clusters(table)
+
+
+def _clusters(table: Any) -> dict[str, str | None]:
+    rows = table.search().limit(None).to_arrow()
     return dict(zip(rows["face"].to_pylist(), rows["cluster"].to_pylist(), strict=True))
 
 

@@ -7,6 +7,7 @@ faces table, stay on disk until someone pages through them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,9 +30,23 @@ class FaceSet:
 
 
 def load_faces(library: Library) -> FaceSet:
-    table = library.faces.search().select(_COLUMNS).limit(None).to_arrow()
+    return _read(library.faces)
+
+
+def faces_at(library: Library, version: int) -> FaceSet | None:
+    """The faces as they stood at `version` of the faces table; None if it is gone."""
+    table = library.table(library.meta.space.faces, library.faces.schema)
+    try:
+        table.checkout(version)
+    except ValueError:  # "Version N no longer exists"
+        return None
+    return _read(table)
+
+
+def _read(faces: Any) -> FaceSet:
+    table = faces.search().select(_COLUMNS).limit(None).to_arrow()
     n = table.num_rows
-    dim = library.faces.schema.field("embedding").type.list_size
+    dim = faces.schema.field("embedding").type.list_size
     vectors = _matrix(table, "embedding", n, dim)
     boxes = _matrix(table, "box", n, 4)
     scores = table.column("score").to_numpy()

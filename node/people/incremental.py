@@ -6,7 +6,7 @@ neighbours and their clusters. When the only thing that changed since the stored
 is the label log (faces, clusters, model, bodies and sources at the same versions),
 `node.people.state.refresh` asks `plan` which faces to place again, places those with the same
 code as the full computation (`state._compute`, which stays the reference and the fallback) and
-upserts their rows.
+upserts their rows; so it does after an index run that only added faces (below).
 
 Why the faces not in the plan keep their placement, exactly (the distance rules,
 `node.people.suggest`): a face that is not confirmed is placed from, per person, the distance to
@@ -27,6 +27,13 @@ its photo's other faces and the subjects' names. So a face can only move if
   changing person, changes it, since clusters are at the same version);
 - it is in a hinted photo and any face of that photo moves, or any subject's name, kind or
   existence changed (hints are matched by name).
+
+An index run adds faces and clusters them, which may merge clusters; it never confirms one,
+but a photo added again brings back faces the labels already confirmed. So when faces were
+only added (none gone), the faces that can move are, beyond those above, the new faces and the
+faces in another cluster than before, with every confirmed face among them counted as one that
+came (its neighbours within reach) and clusters' evidence compared before and after. A face
+gone takes its vector with it, and with it the bound: everything is placed again.
 
 A merge or forget changes the resolved subject of the confirmed faces of the subjects involved,
 so it is covered by the second and third rules; a kind change (person ↔ pet) too, as only
@@ -51,12 +58,13 @@ import numpy as np
 from node.library.store import Library
 from node.model.scorer import current_scorer
 from node.people.clusters import (
+    clusters_at,
     clusters_table,
     pairwise_distances,
     read_clusters,
     squared_distances,
 )
-from node.people.faces import FaceSet, load_faces
+from node.people.faces import FaceSet, faces_at, load_faces
 from node.people.scoring import Scorer
 from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
@@ -183,6 +191,38 @@ _lock = threading.Lock()
 
 
 @dataclass(frozen=True)
+class Before:
+    """The faces and clusters the stored state was placed from (the table versions its basis
+    names): what an index run's new faces and regrouped clusters are told apart from."""
+
+    faces: FaceSet
+    clusters: Mapping[str, str | None]
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self.faces.ids)
+
+    def kept_in(self, found: Corpus) -> bool:
+        """Whether every face then is still there, with the same vector and quality: faces
+        were only added."""
+        where = found.where
+        if not all(f in where for f in self.faces.ids):
+            return False
+        rows = [where[f] for f in self.faces.ids]
+        return bool(
+            np.array_equal(found.faces.vectors[rows], self.faces.vectors)
+            and np.array_equal(found.faces.good[rows], self.faces.good)
+        )
+
+
+def before_at(library: Library, faces_version: int, clusters_version: int) -> Before | None:
+    """The faces and clusters at those versions; None if either is gone."""
+    faces = faces_at(library, faces_version)
+    clusters = clusters_at(library, clusters_version)
+    return None if faces is None or clusters is None else Before(faces, clusters)
+
+
+@dataclass(frozen=True)
 class Plan:
     """The faces to place again, and the scorer (built from every confirmed face) to do it."""
 
@@ -191,32 +231,58 @@ class Plan:
     scorer: Scorer
 
 
-def plan(library: Library, old: Labels, new: Labels, hints: dict[str, list[str]]) -> Plan | None:
-    """The faces whose placement can differ between `old` and `new` labels (faces, clusters,
-    model and sources unchanged); None where no bound is shown (a family model scores)."""
+def plan(
+    library: Library,
+    old: Labels,
+    new: Labels,
+    hints: dict[str, list[str]],
+    before: Before | None = None,
+) -> Plan | None:
+    """The faces whose placement can differ between `old` and `new` labels (model, bodies and
+    sources unchanged; faces and clusters too, or as `before` says they were); None where no
+    bound is shown: a family model scores, or a face is gone (with its vector, the faces it
+    was nearest to cannot be found)."""
     found = corpus(library)
+    if before is not None and not before.kept_in(found):
+        return None
     people = _people(new, new.confirmed())
     refs = [found.where[f] for f in people if f in found.where]
     scorer = current_scorer(library, found.subset(refs), found.clusters, new)
     if not isinstance(scorer, DistanceScorer):
         return None
-    moved = _moved(found, old, new, hints, scorer.rules.reach)
+    moved = _moved(found, before, old, new, hints, scorer.rules.reach)
     return Plan(found.subset(moved), found.clusters, scorer)
 
 
 def _moved(
-    found: Corpus, old: Labels, new: Labels, hints: dict[str, list[str]], distance: float
+    found: Corpus,
+    then: Before | None,
+    old: Labels,
+    new: Labels,
+    hints: dict[str, list[str]],
+    distance: float,
 ) -> set[int]:
-    """The rows of the faces that can move (the rules in the module's docstring)."""
-    where = found.where
+    """The rows of the faces that can move (the rules in the module's docstring). A face new
+    since `then`, or in another cluster, is placed again; a confirmed one of those is a
+    confirmed face that came or went, like one the labels changed."""
+    where, clusters = found.where, found.clusters
+    ids_then = where.keys() if then is None else then.ids
+    clusters_then = clusters if then is None else then.clusters
     before, after = old.confirmed(), new.confirmed()
-    refs_before, refs_after = _people(old, before), _people(new, after)
-    changed_refs = _changed(refs_before, refs_after) & where.keys()
+    refs_before = {f: s for f, s in _people(old, before).items() if f in ids_then}
+    refs_after = {f: s for f, s in _people(new, after).items() if f in where}
+    changed_refs = _changed(refs_before, refs_after)
+    regrouped = (
+        {f for f in where if f not in ids_then or clusters_then.get(f) != clusters.get(f)}
+        if then is not None
+        else set()
+    )
     faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
-    rows = {where[f] for f in faces if f in where}
+    rows = {where[f] for f in faces | regrouped if f in where}
     near = found.within(distance, (where[f] for f in changed_refs))
     rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
-    for cluster in _changed_evidence(found.clusters, refs_before, refs_after, changed_refs):
+    evidence_of = changed_refs | (regrouped & (refs_before.keys() | refs_after.keys()))
+    for cluster in _changed_evidence(clusters_then, clusters, refs_before, refs_after, evidence_of):
         rows.update(found.members.get(cluster, ()))
     hinted = [m for m in hints if m in found.by_media]
     if old.subjects != new.subjects:
@@ -291,15 +357,16 @@ def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> set[s
 
 
 def _changed_evidence(
-    clusters: dict[str, str | None],
+    clusters_before: Mapping[str, str | None],
+    clusters_after: Mapping[str, str | None],
     before: dict[str, str],
     after: dict[str, str],
     changed: set[str],
 ) -> set[str]:
-    """The clusters of `changed` faces whose set of confirmed people differs."""
-    touched = {c for f in changed if (c := clusters.get(f)) is not None}
+    """The clusters `changed` faces were or are in whose set of confirmed people differs."""
+    touched = {c for f in changed for c in (clusters_before.get(f), clusters_after.get(f)) if c}
     evidence: dict[str, tuple[set[str], set[str]]] = {c: (set(), set()) for c in touched}
-    for side, refs in enumerate((before, after)):
+    for side, (refs, clusters) in enumerate(((before, clusters_before), (after, clusters_after))):
         for face, subject in refs.items():
             cluster = clusters.get(face)
             if cluster in evidence:

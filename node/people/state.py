@@ -63,6 +63,8 @@ STATE = pa.schema(
 )
 _BASIS = b"roost.basis"
 _PENDING = "pending"  # the basis while an incremental refresh writes: matches no basis
+# What may change between a stored basis and now for `_refresh_part` to apply.
+_INCREMENTAL = frozenset({"events", "faces", "clusters"})
 _MAX_FRAGMENTS = 32  # upserts a stored state takes before it is compacted (a rewrite)
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
 _STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
@@ -370,9 +372,10 @@ _read_lock = threading.Lock()
 def refresh(library: Library) -> State:
     """Bring the stored state up to date. The caller holds the labels lock.
 
-    When only the label log changed since the stored basis, only the faces the edits can move
-    are placed again (`node.people.incremental`) and upserted; otherwise, or where that cannot
-    be shown exact, everything is recomputed and the table overwritten with one commit."""
+    When only the label log changed since the stored basis, or faces were added (an index
+    run), only the faces that can move are placed again (`node.people.incremental`) and
+    upserted; otherwise, or where that cannot be shown exact, everything is recomputed and the
+    table overwritten with one commit."""
     log = EventLog(library)
     basis = _basis(library, log)
     events = log.read()
@@ -383,7 +386,7 @@ def refresh(library: Library) -> State:
         kept = _kept(library, basis)
         rows = kept.rows if kept else stored.search().limit(None).to_arrow()
         return _keep(library, basis, State(labels, events, rows))
-    if held is not None and (rows := _refresh_labels(library, log, held, basis, labels)):
+    if held is not None and (rows := _refresh_part(library, log, held, basis, labels)):
         return _keep(library, basis, State(labels, events, rows))
     return recompute(library, log, basis, events)
 
@@ -413,21 +416,26 @@ def _with_basis(basis: bytes) -> pa.Schema:
     return STATE.set(0, face.with_metadata({**(face.metadata or {}), _BASIS: basis}))
 
 
-def _refresh_labels(
+def _refresh_part(
     library: Library, log: EventLog, held: bytes, basis: bytes, labels: Labels
 ) -> pa.Table | None:
-    """Place again only the faces that edits since `held` can move, and store them: the whole
-    new rows, or None where the incremental path does not apply."""
+    """Place again only the faces that edits and new faces since `held` can move, and store
+    them: the whole new rows, or None where the incremental path does not apply."""
     before, now = json.loads(held), json.loads(basis)
-    if {k: v for k, v in before.items() if k != "events"} != {
-        k: v for k, v in now.items() if k != "events"
+    if {k: v for k, v in before.items() if k not in _INCREMENTAL} != {
+        k: v for k, v in now.items() if k not in _INCREMENTAL
     }:
         return None
     old = log.read_at(int(before["events"]))
     if old is None:
         return None
+    then = None
+    if (before["faces"], before["clusters"]) != (now["faces"], now["clusters"]):
+        then = incremental.before_at(library, int(before["faces"]), int(before["clusters"]))
+        if then is None:
+            return None
     hints = people_hints(library)
-    plan = incremental.plan(library, fold(old), labels, hints)
+    plan = incremental.plan(library, fold(old), labels, hints, then)
     if plan is None:
         return None
     rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from node.people.clusters import pairwise_distances
+from node.people.clusters import squared_distances
 from node.people.faces import FaceSet
 from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Kind, Labels
@@ -91,6 +91,7 @@ class DistanceScorer:
         # once, and the logistic's slope turns them into a visible difference, while placing
         # a few faces again must give exactly what placing all of them gives.
         self._refs = refs[order].astype(np.float64)
+        self._ref_norms = (self._refs * self._refs).sum(1)  # once, not per batch
         self._starts = np.searchsorted(
             [code[ref_subjects[i]] for i in order], np.arange(len(self._subjects))
         )
@@ -164,8 +165,14 @@ class DistanceScorer:
         step = max(1, _DISTANCES_AT_ONCE // max(1, len(self._refs)))
         parts = [
             np.minimum.reduceat(
-                pairwise_distances(vectors[begin : begin + step], self._refs), self._starts, axis=1
+                squared_distances(vectors[begin : begin + step], self._refs, self._ref_norms),
+                self._starts,
+                axis=1,
             )
             for begin in range(0, len(vectors), step)
         ]
-        return np.concatenate(parts) if parts else np.zeros((0, len(self._subjects)))
+        # The root of the nearest, not the nearest root: the same number (the root is
+        # monotonic), taken of faces × subjects values instead of faces × confirmed faces.
+        squared = np.concatenate(parts) if parts else np.zeros((0, len(self._subjects)))
+        nearest: np.ndarray = np.sqrt(np.maximum(squared, 0.0))
+        return nearest

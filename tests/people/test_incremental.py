@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -15,7 +16,7 @@ from node.derive import derive
 from node.library.schema import face_id
 from node.library.store import Library
 from node.people import edits, scoring, state
-from node.people.clusters import pairwise_distances, read_clusters
+from node.people.clusters import clusters_table, pairwise_distances, read_clusters
 from node.people.events import EventLog, new_subject_id
 from node.people.faces import load_faces
 from node.people.scoring import FaceBatch, Placement, Scorer
@@ -156,27 +157,78 @@ def _written_without_refresh(album: Album, library: Library) -> None:
     assert not _is_current(library)
 
 
-def test_an_index_run_leaves_a_stored_state_every_reader_takes_as_current(
-    album: Album, library: Library, full: Computes
+def _add_photo(library: Library, like: str, photo: str, *, nudge: float = 0.0) -> str:
+    """A new photo's face: a copy of face `like`'s row (its vector nudged along its first
+    axis), written as an index run writes; its face id."""
+    copied = library.faces.search().where(f"id = '{like}'").to_arrow()
+    face = face_id(photo, 0)
+    copied = copied.set_column(copied.schema.get_field_index("id"), "id", [[face]])
+    copied = copied.set_column(copied.schema.get_field_index("media_hash"), "media_hash", [[photo]])
+    vector = np.array(copied["embedding"][0].as_py(), np.float32)
+    vector[0] += nudge
+    embedding = pa.FixedSizeListArray.from_arrays(pa.array(vector), len(vector))
+    copied = copied.set_column(copied.schema.get_field_index("embedding"), "embedding", embedding)
+    library.faces.add(copied.cast(library.faces.schema))
+    return face
+
+
+def test_an_index_run_places_only_its_new_faces_and_leaves_a_current_state(
+    album: Album, library: Library, full: Computes, placed: list[str]
 ) -> None:
-    """After edits, a run that clusters a new face merges the label log's fragments before it
-    stores the state: a merge after it would leave the stored state stale for every command
-    until the next edit."""
+    """After edits, a run that adds faces places those (and what they can move) only, not
+    every face; and it merges the label log's fragments before it stores the state: a merge
+    after it would leave the stored state stale for every command until the next edit."""
     edits.name(library, album.face_of(FRANK), "Frank")  # each edit a fragment of the log
     edits.name(library, album.face_of("faces/id02/img8.jpg"), "Dora")
-    new_photo = "0" * 64
-    copied = library.faces.search().where(f"id = '{album.face_of(FRANK)}'").to_arrow()
-    copied = copied.set_column(copied.schema.get_field_index("id"), "id", [[face_id(new_photo, 0)]])
-    copied = copied.set_column(
-        copied.schema.get_field_index("media_hash"), "media_hash", [[new_photo]]
-    )
-    library.faces.add(copied)
-    derive(library)
-    assert face_id(new_photo, 0) in read_clusters(library)
     full.calls = 0
+    placed.clear()
+    new = _add_photo(library, album.face_of(FRANK), "0" * 64, nudge=0.01)
+    derive(library)
+    assert new in read_clusters(library)
+    assert full.calls == 0 and new in placed and len(placed) < len(load_faces(library).ids) // 4
     assert _is_current(library)
-    state.read_state(library)
+    assert_equals_full(library, full.reference)
+    current = state.read_state(library)
+    frank = current.labels.by_name("Frank")
+    assert frank is not None
+    assert new in {r.face for r in current.faces_page(frank.id)}  # a copy of Frank's face
     assert full.calls == 0
+
+
+def test_a_photo_added_again_brings_its_confirmed_face_back_into_the_state(
+    album: Album, library: Library, full: Computes
+) -> None:
+    """A confirmed face that comes back with its photo counts as a confirmed face that came:
+    the faces near it are placed again."""
+    frank = album.face_of(FRANK)
+    edits.name(library, frank, "Frank")
+    row = library.faces.search().where(f"id = '{frank}'").to_arrow()
+    library.faces.delete(f"id = '{frank}'")
+    clusters_table(library).delete(f"face = '{frank}'")
+    state.refresh(library)  # a face gone: everything is placed again
+    assert full.calls == 1
+    library.faces.add(row)
+    derive(library)
+    assert full.calls == 1
+    assert_equals_full(library, full.reference)
+
+
+def test_a_face_whose_vector_changed_has_everything_placed_again(
+    album: Album, library: Library, full: Computes
+) -> None:
+    frank = album.face_of(FRANK)
+    edits.name(library, frank, "Frank")
+    full.calls = 0
+    row = library.faces.search().where(f"id = '{frank}'").to_arrow()
+    library.faces.delete(f"id = '{frank}'")
+    vector = np.array(row["embedding"][0].as_py(), np.float32)
+    vector[0] += 0.05
+    embedding = pa.FixedSizeListArray.from_arrays(pa.array(vector), len(vector))
+    library.faces.add(row.set_column(row.schema.get_field_index("embedding"), "embedding",
+                                     embedding).cast(library.faces.schema))  # fmt: skip
+    state.refresh(library)
+    assert full.calls == 1
+    assert_equals_full(library, full.reference)
 
 
 def test_a_reader_finding_the_state_stale_stores_it_brought_up_to_date(

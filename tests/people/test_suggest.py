@@ -36,3 +36,24 @@ def test_a_face_near_a_pets_face_is_not_proposed_for_the_pet() -> None:
     assert (placed[0].subject, placed[0].status) == ("dog", CONFIRMED)
     assert (placed[1].subject, placed[1].status) == (None, UNCLUSTERED)
     assert (placed[3].subject, placed[3].status) == ("alice", SUGGESTED)
+
+
+def test_each_subject_s_distance_is_to_its_nearest_confirmed_face_exactly() -> None:
+    """The scorer's per-subject nearest distance equals the brute-force definition bit for bit
+    (placing a few faces again must give what placing all gives), whatever the batching."""
+    rng = np.random.default_rng(3)
+    refs = (rng.normal(size=(900, 128)) / 11).astype(np.float32)
+    subjects = [f"s{i % 29}" for i in range(900)]
+    scorer = DistanceScorer(refs, subjects, {})
+    faces = rng.normal(size=(300, 128)) / 11
+    order = sorted(set(subjects))
+    expected = np.array(
+        [
+            [min(float(np.linalg.norm(face - refs[i].astype(np.float64)))
+                 for i in range(900) if subjects[i] == s) for s in order]
+            for face in faces[:20]
+        ]
+    )  # fmt: skip
+    got = scorer._nearest(faces)
+    assert np.allclose(got[:20], expected, rtol=0, atol=1e-12)
+    assert np.array_equal(got[:20], scorer._nearest(faces[:20]))
