@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,21 +66,48 @@ def hold(
 
     `wait` False: a lock held elsewhere raises `refuse(holder)` (default `LockHeld`) at once,
     where `holder` is what the holder recorded, e.g. "pid 4242". True: wait as long as it takes.
-    A number: wait up to that many seconds, then refuse."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    A number: wait up to that many seconds, then refuse.
+
+    Within this process a mutex per lock file is taken first: where flock is emulated with
+    POSIX locks (NFS), those belong to the process, so a second holder in it (another thread,
+    or a nested `hold`) would be let in and, on closing, release the first one's lock."""
+    here = _mutex(lock_file)
+    started = time.monotonic()
+    if not (here.acquire() if wait is True else here.acquire(timeout=_seconds(wait))):
+        raise (refuse or _held)(f"pid {os.getpid()} (this process)")
     try:
-        if not _take(fd, wait):
-            who = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise (refuse or _held)(who)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            yield
-        finally:
+            left = wait if isinstance(wait, bool) else max(0.0, wait - (time.monotonic() - started))
+            if not _take(fd, left):
+                who = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                raise (refuse or _held)(who)
             os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        here.release()
+
+
+def _mutex(lock_file: Path) -> threading.Lock:
+    key = os.path.abspath(lock_file)
+    with _mutexes_lock:
+        return _mutexes.setdefault(key, threading.Lock())
+
+
+def _seconds(wait: bool | float) -> float:
+    """A bounded wait as `Lock.acquire` takes it: 0 for False (no wait at all)."""
+    return 0.0 if wait is False else float(wait)
+
+
+_mutexes: dict[str, threading.Lock] = {}
+_mutexes_lock = threading.Lock()
 
 
 _POLL = 0.02  # seconds between tries of a bounded wait

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from node import files
 from node.files import LockHeld, create_once, hold, holder, locked, write_atomic
 from protocol.errors import RoostError
 
@@ -142,3 +143,32 @@ def test_locked_serialises_read_modify_write(tmp_path: Path) -> None:
     for worker in workers:
         worker.join()
     assert target.read_text() == "100"
+
+
+def test_a_second_holder_in_this_process_is_refused_even_where_the_kernel_lets_it_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where flock is emulated with POSIX locks (NFS), the kernel grants this process the lock
+    again; the mutex per lock file still refuses a nested holder or another thread, and the
+    lock is free again once the first holder is done."""
+    monkeypatch.setattr(files, "_take", lambda fd, wait: True)  # as the kernel would there
+    lock = tmp_path / "labels.lock"
+    refused: list[str] = []
+
+    def another_thread() -> None:
+        try:
+            with hold(lock, wait=0.05):
+                refused.append("taken")
+        except LockHeld as exc:
+            refused.append(str(exc))
+
+    with hold(lock):
+        with pytest.raises(LockHeld, match="this process"), hold(lock):
+            pass
+        thread = threading.Thread(target=another_thread)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and "this process" in refused[0]
+    with hold(lock):  # free again: not refused
+        refused.append("taken")
+    assert refused[-1] == "taken"

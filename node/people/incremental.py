@@ -172,21 +172,28 @@ def _cover(points: np.ndarray, radius: float) -> list[int]:
 
 
 def corpus(library: Library) -> Corpus:
-    """The library's corpus, read once per version of its faces and clusters tables."""
-    key = (str(library.root), int(library.faces.version), int(clusters_table(library).version))
+    """The library's corpus, read once per version of its faces and clusters tables (kept
+    only if no index run wrote either while it was read)."""
+    key = _versions(library)
     with _lock:
         if (kept := _corpora.get(key)) is not None:
             _corpora.move_to_end(key)
             return kept
     made = Corpus(load_faces(library), read_clusters(library))
-    with _lock:
-        _corpora[key] = made
-        while len(_corpora) > _CORPORA_KEPT:
-            _corpora.popitem(last=False)
+    if _versions(library) == key:
+        with _lock:
+            _corpora[key] = made
+            while len(_corpora) > _CORPORA_KEPT:
+                _corpora.popitem(last=False)
     return made
 
 
-_corpora: OrderedDict[tuple[str, int, int], Corpus] = OrderedDict()
+def _versions(library: Library) -> tuple[str, str, int, int]:
+    faces, clusters = int(library.faces.version), int(clusters_table(library).version)
+    return (str(library.root), library.meta.space.faces, faces, clusters)
+
+
+_corpora: OrderedDict[tuple[str, str, int, int], Corpus] = OrderedDict()
 _lock = threading.Lock()
 
 

@@ -18,6 +18,7 @@ confirm or reject) and "unclustered" (in no cluster and matched to no one).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ _BASIS = b"roost.basis"
 _PENDING = "pending"  # the basis while an incremental refresh writes: matches no basis
 # What may change between a stored basis and now for `_refresh_part` to apply.
 _INCREMENTAL = frozenset({"events", "faces", "clusters"})
+_log = logging.getLogger(__name__)
 _MAX_FRAGMENTS = 32  # upserts a stored state takes before it is compacted (a rewrite)
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
 _STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
@@ -259,8 +261,18 @@ def _basis(library: Library, log: EventLog) -> bytes:
         "bodies": int(bodies_table(library).version),
         "pet_clusters": int(pet_clusters_table(library).version),
         "sources": int(sources_table(library).version),  # the people Takeout sidecars list
+        "space": library.meta.space.faces,  # which faces table "faces" is a version of
     }
     return json.dumps(versions, sort_keys=True).encode()
+
+
+def _moved_since(library: Library, basis: dict[str, Any]) -> bool:
+    """Whether an index run wrote faces or clusters (without the labels lock) since `basis`
+    was taken: rows computed now may then be of newer tables than the basis says."""
+    return (int(library.faces.version), int(clusters_table(library).version)) != (
+        basis["faces"],
+        basis["clusters"],
+    )
 
 
 def _compute(library: Library, labels: Labels) -> pa.Table:
@@ -330,8 +342,10 @@ def read_state(library: Library) -> State:
         try:
             with library.labels_lock(wait=False):
                 return refresh(library)
-        except (LibraryBusy, OSError):
-            pass
+        except (LibraryBusy, OSError, RuntimeError, ValueError) as exc:
+            # Storing is optional here: held elsewhere, read-only, or a table being replaced
+            # under it (lancedb's commit conflicts are RuntimeError or ValueError).
+            _log.debug("people state of %s not stored by a reader: %s", library.root, exc)
     events = log.read()
     labels = fold(events)
     if stored_basis(stored) == basis:
@@ -405,9 +419,10 @@ def recompute(
     events = log.read() if events is None else events
     labels = fold(events)
     rows = _compute(library, labels)
-    stored = library.table("people_state", STATE)
-    stored.add(rows.cast(_with_basis(basis)), mode="overwrite")
-    stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each recompute is a whole new version
+    if not _moved_since(library, json.loads(basis)):  # else the next refresh computes again
+        stored = library.table("people_state", STATE)
+        stored.add(rows.cast(_with_basis(basis)), mode="overwrite")
+        stored.optimize(cleanup_older_than=_KEEP_OLD_STATE)  # each one is a whole new version
     return _keep(library, basis, State(labels, events, rows))
 
 
@@ -420,8 +435,13 @@ def _refresh_part(
     library: Library, log: EventLog, held: bytes, basis: bytes, labels: Labels
 ) -> pa.Table | None:
     """Place again only the faces that edits and new faces since `held` can move, and store
-    them: the whole new rows, or None where the incremental path does not apply."""
+    them: the whole new rows, or None where the incremental path does not apply.
+
+    The stored rows must be exactly those of their basis, since the next refresh takes the
+    faces of that basis as the ones already placed: where an index run wrote faces or
+    clusters meanwhile, the rows are returned but not stored."""
     before, now = json.loads(held), json.loads(basis)
+    before.setdefault("space", now["space"])  # a basis stored before it named the table
     if {k: v for k, v in before.items() if k not in _INCREMENTAL} != {
         k: v for k, v in now.items() if k not in _INCREMENTAL
     }:
@@ -441,12 +461,15 @@ def _refresh_part(
     rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
     stored = library.table("people_state", STATE)
     prior = _kept(library, held)
-    _upsert(stored, rows, basis)
-    if prior is None or [e.id for e in prior.events] != [e.id for e in old]:
-        # A kept state may be newer than the basis it is kept under (read_state takes the
-        # basis first); only one read from exactly the stored basis can be patched.
-        return stored.search().limit(None).to_arrow()
-    unchanged = prior.rows.filter(pc.invert(pc.is_in(prior.rows["face"], rows["face"])))
+    # A kept state may be newer than the basis it is kept under (read_state takes the basis
+    # first); only one read from exactly the stored basis, with the same faces, is patched.
+    exact = (
+        then is None and prior is not None and [e.id for e in prior.events] == [e.id for e in old]
+    )
+    base = prior.rows if exact and prior is not None else stored.search().limit(None).to_arrow()
+    if not _moved_since(library, now):
+        _upsert(stored, rows, basis)
+    unchanged = base.filter(pc.invert(pc.is_in(base["face"], rows["face"])))
     return pa.concat_tables([unchanged.cast(STATE), rows]).combine_chunks()
 
 

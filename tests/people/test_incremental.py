@@ -251,3 +251,25 @@ def test_while_an_edit_holds_the_labels_a_stale_state_is_computed_and_nothing_wr
     labels = fold(EventLog(library).read())
     expected = full.reference(library, labels).sort_by("face").select(_COLUMNS).to_pylist()
     assert got.rows.sort_by("face").select(_COLUMNS).to_pylist() == expected
+
+
+def test_rows_read_while_an_index_run_writes_are_not_stored_under_the_older_basis(
+    album: Album, library: Library, full: Computes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index run writes faces without the labels lock. A state computed from faces newer
+    than its basis is returned, not stored: stored, it would pass for the faces of the basis,
+    and a face of it that is later removed would keep its row for good."""
+    added: list[str] = []
+
+    def while_a_run_writes(library: Library, labels: Labels) -> pa.Table:
+        if not added:
+            added.append(_add_photo(library, album.face_of(STRANGER), "1" * 64))
+        return full.reference(library, labels)
+
+    monkeypatch.setattr(state, "_compute", while_a_run_writes)
+    got = state.recompute(library)
+    assert added[0] in set(got.rows["face"].to_pylist())  # what it read is what it returns
+    assert not _is_current(library)
+    library.faces.delete(f"id = '{added[0]}'")  # the photo removed again before a derive
+    state.refresh(library)
+    assert_equals_full(library, full.reference)
