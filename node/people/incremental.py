@@ -50,7 +50,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -231,11 +231,14 @@ def before_at(library: Library, faces_version: int, clusters_version: int) -> Be
 
 @dataclass(frozen=True)
 class Plan:
-    """The faces to place again, and the scorer (built from every confirmed face) to do it."""
+    """The faces to place again, and the scorer (built from every confirmed face) to do it;
+    and the faces that only moved to another cluster with the same evidence (face → cluster),
+    whose placement is kept with the new cluster written in."""
 
     faces: FaceSet
     clusters: dict[str, str | None]
     scorer: Scorer
+    relabelled: dict[str, str | None] = field(default_factory=dict)
 
 
 def plan(
@@ -257,8 +260,9 @@ def plan(
     scorer = current_scorer(library, found.subset(refs), found.clusters, new)
     if not isinstance(scorer, DistanceScorer):
         return None
-    moved = _moved(found, before, old, new, hints, scorer.rules.reach)
-    return Plan(found.subset(moved), found.clusters, scorer)
+    moved, relabelled = _moved(found, before, old, new, hints, scorer.rules.reach)
+    new_clusters = {f: found.clusters.get(f) for f in relabelled}
+    return Plan(found.subset(moved), found.clusters, scorer, new_clusters)
 
 
 def _moved(
@@ -268,10 +272,12 @@ def _moved(
     new: Labels,
     hints: dict[str, list[str]],
     distance: float,
-) -> set[int]:
-    """The rows of the faces that can move (the rules in the module's docstring). A face new
-    since `then`, or in another cluster, is placed again; a confirmed one of those is a
-    confirmed face that came or went, like one the labels changed."""
+) -> tuple[set[int], set[str]]:
+    """The rows of the faces that can move (the rules in the module's docstring), and the
+    faces that only changed cluster. A face new since `then` is placed again, and so is one
+    in another cluster unless both clusters have the same evidence (a face's cluster matters
+    to its placement only through that, and through having one at all); a confirmed one of
+    those is a confirmed face that came or went, like one the labels changed."""
     where, clusters = found.where, found.clusters
     ids_then = where.keys() if then is None else then.ids
     clusters_then = clusters if then is None else then.clusters
@@ -284,8 +290,11 @@ def _moved(
         if then is not None
         else set()
     )
+    relabelled = _same_evidence(
+        regrouped & ids_then, clusters_then, clusters, refs_before, refs_after
+    )
     faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
-    rows = {where[f] for f in faces | regrouped if f in where}
+    rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
     near = found.within(distance, (where[f] for f in changed_refs))
     rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
     evidence_of = changed_refs | (regrouped & (refs_before.keys() | refs_after.keys()))
@@ -296,7 +305,40 @@ def _moved(
         rows.update(r for m in hinted for r in found.by_media[m])
     touched = {found.faces.media[r] for r in rows}
     rows.update(r for m in hinted if m in touched for r in found.by_media[m])
-    return rows
+    return rows, {f for f in relabelled if where[f] not in rows}
+
+
+def _same_evidence(
+    faces: set[str],
+    clusters_before: Mapping[str, str | None],
+    clusters_after: Mapping[str, str | None],
+    before: dict[str, str],
+    after: dict[str, str],
+) -> set[str]:
+    """Of `faces` (each in another cluster now), those in a cluster before and after whose
+    confirmed people were the same: what a merge of two clusters of one person leaves."""
+    if not faces:
+        return set()
+    then = _evidence(clusters_before, before)
+    now = _evidence(clusters_after, after)
+    return {
+        f
+        for f in faces
+        if (was := clusters_before.get(f)) is not None
+        and (is_now := clusters_after.get(f)) is not None
+        and then.get(was, frozenset()) == now.get(is_now, frozenset())
+    }
+
+
+def _evidence(
+    clusters: Mapping[str, str | None], refs: dict[str, str]
+) -> dict[str, frozenset[str]]:
+    """Cluster → the people confirmed in it."""
+    found: dict[str, set[str]] = {}
+    for face, subject in refs.items():
+        if (cluster := clusters.get(face)) is not None:
+            found.setdefault(cluster, set()).add(subject)
+    return {c: frozenset(s) for c, s in found.items()}
 
 
 def _nearest_moved(

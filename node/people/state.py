@@ -467,10 +467,20 @@ def _refresh_part(
         then is None and prior is not None and [e.id for e in prior.events] == [e.id for e in old]
     )
     base = prior.rows if exact and prior is not None else stored.search().limit(None).to_arrow()
+    rows = pa.concat_tables([rows, _relabelled(base, plan.relabelled)]).combine_chunks()
     if not _moved_since(library, now):
         _upsert(stored, rows, basis)
     unchanged = base.filter(pc.invert(pc.is_in(base["face"], rows["face"])))
     return pa.concat_tables([unchanged.cast(STATE), rows]).combine_chunks()
+
+
+def _relabelled(base: pa.Table, clusters: dict[str, str | None]) -> pa.Table:
+    """The rows of faces that only changed cluster: their placement, with the new cluster."""
+    if not clusters:
+        return base.schema.empty_table().cast(STATE)
+    rows = base.filter(pc.is_in(base["face"], pa.array(list(clusters), pa.string()))).cast(STATE)
+    moved = pa.array([clusters[f] for f in rows["face"].to_pylist()], pa.string())
+    return rows.set_column(rows.schema.get_field_index("cluster"), "cluster", moved)
 
 
 def _upsert(stored: Any, rows: pa.Table, basis: bytes) -> None:

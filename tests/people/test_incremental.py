@@ -16,7 +16,7 @@ from node.derive import derive
 from node.library.schema import face_id
 from node.library.store import Library
 from node.people import edits, scoring, state
-from node.people.clusters import clusters_table, pairwise_distances, read_clusters
+from node.people.clusters import CLUSTERS, clusters_table, pairwise_distances, read_clusters
 from node.people.events import EventLog, new_subject_id
 from node.people.faces import load_faces
 from node.people.scoring import FaceBatch, Placement, Scorer
@@ -272,4 +272,54 @@ def test_rows_read_while_an_index_run_writes_are_not_stored_under_the_older_basi
     assert not _is_current(library)
     library.faces.delete(f"id = '{added[0]}'")  # the photo removed again before a derive
     state.refresh(library)
+    assert_equals_full(library, full.reference)
+
+
+def _merge_clusters(library: Library, drop: str, into: str) -> list[str]:
+    """What the clustering writes when it merges two clusters: the dropped one's faces with
+    the kept one's id. Returns those faces."""
+    clusters = read_clusters(library)
+    moved = sorted(f for f, c in clusters.items() if c == drop)
+    rows = pa.Table.from_pylist([{"face": f, "cluster": into} for f in moved], CLUSTERS)
+    Library.upsert(clusters_table(library), "face", rows)
+    return moved
+
+
+def test_a_merge_of_clusters_with_the_same_evidence_rewrites_their_rows_without_placing_them(
+    album: Album, library: Library, full: Computes, placed: list[str]
+) -> None:
+    state.refresh(library)
+    confirmed = fold(EventLog(library).read()).confirmed()
+    clusters = read_clusters(library)
+    unnamed = sorted(
+        {c for f, c in clusters.items() if c is not None} - {clusters.get(f) for f in confirmed}
+    )
+    moved = _merge_clusters(library, unnamed[0], into=unnamed[1])
+    placed.clear()
+    state.refresh(library)
+    assert full.calls == 0 and moved and not set(moved) & set(placed)
+    assert_equals_full(library, full.reference)
+    assert {
+        r.face: r.cluster for r in state.read_state(library).faces_page(unnamed[1])
+    }.keys() >= set(moved)
+
+
+def test_a_merge_that_brings_a_named_face_into_a_cluster_places_that_cluster_again(
+    album: Album, library: Library, full: Computes, placed: list[str]
+) -> None:
+    frank = album.face_of(FRANK)
+    edits.name(library, frank, "Frank")
+    clusters = read_clusters(library)
+    confirmed = fold(EventLog(library).read()).confirmed()
+    other = sorted(
+        {c for f, c in clusters.items() if c is not None} - {clusters.get(f) for f in confirmed}
+    )[0]
+    members = [f for f, c in clusters.items() if c == other]
+    source = clusters[frank]
+    assert source is not None
+    _merge_clusters(library, source, into=other)
+    full.calls = 0
+    placed.clear()
+    state.refresh(library)
+    assert full.calls == 0 and set(members) <= set(placed)  # their cluster now has Frank
     assert_equals_full(library, full.reference)
