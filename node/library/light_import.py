@@ -60,11 +60,12 @@ def _release(distribution: str) -> str | None:
 def _deferred_validators() -> Iterator[None]:
     from pydantic._internal._config import config_defaults
 
+    was = config_defaults["defer_build"]
     config_defaults["defer_build"] = True
     try:
         yield
     finally:
-        config_defaults["defer_build"] = False
+        config_defaults["defer_build"] = was
 
 
 @contextmanager
@@ -81,4 +82,4 @@ def _typing_override() -> Iterator[None]:
     try:
         yield
     finally:
-        del sys.modules["overrides"]
+        sys.modules.pop("overrides", None)

@@ -189,6 +189,16 @@ class Library:
         except ValueError:
             return self._db.create_table(name, schema=schema, exist_ok=True)
 
+    def table_at(self, name: str, version: int) -> Any | None:
+        """A table as it stood at `version` (what a stored state was computed from); None if
+        that version is gone, cleaned up since."""
+        try:
+            table = self._db.open_table(name)
+            table.checkout(version)
+        except ValueError:  # "Version N no longer exists", or no such table
+            return None
+        return table
+
     def has_table(self, name: str) -> bool:
         return name in self._db.list_tables().tables
 

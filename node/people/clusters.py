@@ -63,12 +63,8 @@ def read_clusters(library: Library) -> dict[str, str | None]:
 
 def clusters_at(library: Library, version: int) -> dict[str, str | None] | None:
     """The clusters as they stood at `version` of their table; None if it is gone."""
-    table = clusters_table(library)
-    try:
-        table.checkout(version)
-    except ValueError:  # "Version N no longer exists"
-        return None
-    return _clusters(table)
+    table = library.table_at("clusters", version)
+    return None if table is None else _clusters(table)
 
 
 def _clusters(table: Any) -> dict[str, str | None]:

@@ -95,12 +95,8 @@ class EventLog:
         """The log as it stood at `version` (None if that version is gone): what the people
         state stored at that version was computed from, for `node.people.incremental` to tell
         what changed since."""
-        table = self._library.table("label_events", EVENTS)
-        try:
-            table.checkout(version)
-        except ValueError:  # "Version N no longer exists"
-            return None
-        return _events(table)
+        table = self._library.table_at("label_events", version)
+        return None if table is None else _events(table)
 
     def vector(self) -> VersionVector:
         """Per replica, the newest event held: two columns read, not the events."""

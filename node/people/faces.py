@@ -35,12 +35,8 @@ def load_faces(library: Library) -> FaceSet:
 
 def faces_at(library: Library, version: int) -> FaceSet | None:
     """The faces as they stood at `version` of the faces table; None if it is gone."""
-    table = library.table(library.meta.space.faces, library.faces.schema)
-    try:
-        table.checkout(version)
-    except ValueError:  # "Version N no longer exists"
-        return None
-    return _read(table)
+    table = library.table_at(library.meta.space.faces, version)
+    return None if table is None else _read(table)
 
 
 def _read(faces: Any) -> FaceSet:

@@ -79,6 +79,8 @@ _AT_ONCE = 1 << 22  # distances in one product (32 MB in float64): memory stays 
 _COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
 _CORPORA_KEPT = 2
 
+Evidence = dict[str, frozenset[str]]  # cluster → the people confirmed in it
+
 
 @dataclass
 class Corpus:
@@ -290,15 +292,14 @@ def _moved(
         if then is not None
         else set()
     )
-    relabelled = _same_evidence(
-        regrouped & ids_then, clusters_then, clusters, refs_before, refs_after
-    )
+    evidence = (_evidence(clusters_then, refs_before), _evidence(clusters, refs_after))
+    relabelled = _same_evidence(regrouped & ids_then, clusters_then, clusters, *evidence)
     faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
     near = found.within(distance, (where[f] for f in changed_refs))
     rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
     evidence_of = changed_refs | (regrouped & (refs_before.keys() | refs_after.keys()))
-    for cluster in _changed_evidence(clusters_then, clusters, refs_before, refs_after, evidence_of):
+    for cluster in _changed_evidence(clusters_then, clusters, *evidence, evidence_of):
         rows.update(found.members.get(cluster, ()))
     hinted = [m for m in hints if m in found.by_media]
     if old.subjects != new.subjects:
@@ -312,15 +313,11 @@ def _same_evidence(
     faces: set[str],
     clusters_before: Mapping[str, str | None],
     clusters_after: Mapping[str, str | None],
-    before: dict[str, str],
-    after: dict[str, str],
+    then: Evidence,
+    now: Evidence,
 ) -> set[str]:
     """Of `faces` (each in another cluster now), those in a cluster before and after whose
     confirmed people were the same: what a merge of two clusters of one person leaves."""
-    if not faces:
-        return set()
-    then = _evidence(clusters_before, before)
-    now = _evidence(clusters_after, after)
     return {
         f
         for f in faces
@@ -330,10 +327,7 @@ def _same_evidence(
     }
 
 
-def _evidence(
-    clusters: Mapping[str, str | None], refs: dict[str, str]
-) -> dict[str, frozenset[str]]:
-    """Cluster → the people confirmed in it."""
+def _evidence(clusters: Mapping[str, str | None], refs: dict[str, str]) -> Evidence:
     found: dict[str, set[str]] = {}
     for face, subject in refs.items():
         if (cluster := clusters.get(face)) is not None:
@@ -408,16 +402,10 @@ def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> set[s
 def _changed_evidence(
     clusters_before: Mapping[str, str | None],
     clusters_after: Mapping[str, str | None],
-    before: dict[str, str],
-    after: dict[str, str],
+    then: Evidence,
+    now: Evidence,
     changed: set[str],
 ) -> set[str]:
     """The clusters `changed` faces were or are in whose set of confirmed people differs."""
     touched = {c for f in changed for c in (clusters_before.get(f), clusters_after.get(f)) if c}
-    evidence: dict[str, tuple[set[str], set[str]]] = {c: (set(), set()) for c in touched}
-    for side, (refs, clusters) in enumerate(((before, clusters_before), (after, clusters_after))):
-        for face, subject in refs.items():
-            cluster = clusters.get(face)
-            if cluster in evidence:
-                evidence[cluster][side].add(subject)
-    return {c for c, (was, now) in evidence.items() if was != now}
+    return {c for c in touched if then.get(c, frozenset()) != now.get(c, frozenset())}

@@ -477,7 +477,7 @@ def _refresh_part(
 def _relabelled(base: pa.Table, clusters: dict[str, str | None]) -> pa.Table:
     """The rows of faces that only changed cluster: their placement, with the new cluster."""
     if not clusters:
-        return base.schema.empty_table().cast(STATE)
+        return STATE.empty_table()
     rows = base.filter(pc.is_in(base["face"], pa.array(list(clusters), pa.string()))).cast(STATE)
     moved = pa.array([clusters[f] for f in rows["face"].to_pylist()], pa.string())
     return rows.set_column(rows.schema.get_field_index("cluster"), "cluster", moved)
