@@ -38,6 +38,7 @@ rewrites a stamp, so every device still folds identical events.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,7 @@ class Labels:
         # refresh asks several times, and at a family library's size each is 100,000 faces.
         self._confirmed: dict[str, str] | None = None
         self._live_rejected: dict[str, set[str]] | None = None
+        self._last: tuple[int, str, str] | None = None  # the order of the last event applied
 
     def resolve(self, subject: str | None) -> str | None:
         """The live subject an id stands for now, through merges; None if forgotten or unknown."""
@@ -186,11 +188,13 @@ class Labels:
     def confirmed(self) -> dict[str, str]:
         """Face id → live subject, for every face the user has confirmed."""
         if self._confirmed is None:
-            self._confirmed = {}
-            for face, subject in self._face.items():
-                live = self.resolve(subject)
-                if live is not None:
-                    self._confirmed[face] = live
+            # Resolved once per subject, not per face: a family confirms 100,000 faces of a
+            # hundred subjects.
+            live = {s: self.resolve(s) for s in set(self._face.values()) if s is not None}
+            self._confirmed = {
+                face: found for face, raw in self._face.items()
+                if raw is not None and (found := live[raw]) is not None
+            }  # fmt: skip
         return dict(self._confirmed)
 
     def rejected(self) -> dict[str, set[str]]:
@@ -203,8 +207,26 @@ class Labels:
                     self._live_rejected[face] = live
         return {face: set(subjects) for face, subjects in self._live_rejected.items()}
 
+    def extended(self, events: Iterable[LabelEvent]) -> Labels | None:
+        """These labels with `events` folded in as well, without touching these: what `fold`
+        of all the events gives, when every one of `events` is ordered after the last event
+        applied here (a local edit, or events stamped since); None otherwise, so that the
+        caller folds everything again. Costs the faces the events name, plus a copy."""
+        new = sorted(events, key=lambda e: e.order)
+        if new and self._last is not None and new[0].order <= self._last:
+            return None
+        labels = copy.copy(self)
+        labels._name, labels._kind = dict(self._name), dict(self._kind)
+        labels._merged, labels._forgotten = dict(self._merged), set(self._forgotten)
+        labels._face = dict(self._face)
+        labels._rejected = {face: set(subjects) for face, subjects in self._rejected.items()}
+        for event in new:
+            labels.apply(event)
+        return labels
+
     def apply(self, event: LabelEvent) -> None:
         self._confirmed = self._live_rejected = None
+        self._last = event.order if self._last is None else max(self._last, event.order)
         edit = event.edit
         if edit.op is Op.SUBJECT:
             self._describe(edit.subject, edit.name, edit.kind)

@@ -89,14 +89,30 @@ class EventLog:
         return int(self.table.version)
 
     def read(self) -> list[LabelEvent]:
-        return _events(self.table)
+        return _events(self.table.search())
 
     def read_at(self, version: int) -> list[LabelEvent] | None:
         """The log as it stood at `version` (None if that version is gone): what the people
         state stored at that version was computed from, for `node.people.incremental` to tell
         what changed since."""
         table = self._library.table_at("label_events", version)
-        return None if table is None else _events(table)
+        return None if table is None else _events(table.search())
+
+    def ids(self, version: int | None = None) -> set[str] | None:
+        """The ids of the events in the log, now or at `version` (None if that version is
+        gone): one column read, where the events' face lists are most of the log."""
+        table = self.table if version is None else self._library.table_at("label_events", version)
+        if table is None:
+            return None
+        return set(table.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist())
+
+    def read_ids(self, ids: Iterable[str]) -> list[LabelEvent]:
+        """The events of `ids` (those the log holds), reading only their rows: what a state
+        refresh reads of the log after an edit, where the rest is folded already."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        return _events(self.table.search().where(f"id IN ({', '.join(map(quote, wanted))})"))
 
     def vector(self) -> VersionVector:
         """Per replica, the newest event held: two columns read, not the events."""
@@ -137,8 +153,7 @@ class EventLog:
         accept` for what is taken). Absorbs are serialised by a lock beside the table, so two
         of them (the node and `roost sync`) cannot both insert one id."""
         with locked(self._lock):
-            held = self.table.search().select(["id"]).limit(None).to_arrow()["id"].to_pylist()
-            ids = set(held)
+            ids = self.ids() or set()
             accepted = accept(batch, self.vector(), ids.__contains__, now_us(), revoked)
             if accepted.events:
                 rows = pa.Table.from_pylist([_row(e) for e in accepted.events], EVENTS)
@@ -146,8 +161,8 @@ class EventLog:
         return accepted
 
 
-def _events(table: Any) -> list[LabelEvent]:
-    rows = table.search().limit(None).to_arrow().to_pylist()
+def _events(query: Any) -> list[LabelEvent]:
+    rows = query.limit(None).to_arrow().to_pylist()
     unique = {row["id"]: row for row in rows}  # a key is unique; reading never trusts it
     return sorted((_event(r) for r in unique.values()), key=lambda e: e.order)
 

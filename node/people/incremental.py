@@ -49,14 +49,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from node.library.store import Library
-from node.model.scorer import current_scorer
+from node.model.scorer import model_version
 from node.people.clusters import (
     clusters_at,
     clusters_table,
@@ -65,6 +65,7 @@ from node.people.clusters import (
     squared_distances,
 )
 from node.people.faces import FaceSet, faces_at, load_faces
+from node.people.references import Evidence, References
 from node.people.scoring import Scorer
 from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
@@ -78,16 +79,29 @@ _KEPT_BLOCK = 4096  # confirmed faces compared at once there
 _AT_ONCE = 1 << 22  # distances in one product (32 MB in float64): memory stays flat
 _COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
 _CORPORA_KEPT = 2
-
-Evidence = dict[str, frozenset[str]]  # cluster → the people confirmed in it
+Placed = tuple[References, DistanceScorer]  # the confirmed people, and their scorer
+_PLACED_KEPT = 2  # label logs per corpus: the one an edit starts from, and its own
 
 
 @dataclass
 class Corpus:
-    """Every face and its cluster as of one version of the faces and clusters tables."""
+    """Every face and its cluster as of one version of the faces and clusters tables; and the
+    confirmed faces compared against, with their scorer, for the last label logs placed
+    from (the log's event ids → both), from which an edit's are made by the faces it changed."""
 
     faces: FaceSet
     clusters: dict[str, str | None]
+    placed: OrderedDict[frozenset[str], Placed] = field(default_factory=OrderedDict)
+
+    def keep(self, log: frozenset[str], references: References, scorer: DistanceScorer) -> None:
+        with _lock:
+            self.placed[log] = (references, scorer)
+            while len(self.placed) > _PLACED_KEPT:
+                self.placed.popitem(last=False)
+
+    def placed_at(self, log: frozenset[str]) -> Placed | None:
+        with _lock:
+            return self.placed.get(log)
 
     @cached_property
     def where(self) -> dict[str, int]:
@@ -248,23 +262,70 @@ def plan(
     old: Labels,
     new: Labels,
     hints: dict[str, list[str]],
+    logs: tuple[frozenset[str], frozenset[str]],
     before: Before | None = None,
 ) -> Plan | None:
-    """The faces whose placement can differ between `old` and `new` labels (model, bodies and
-    sources unchanged; faces and clusters too, or as `before` says they were); None where no
-    bound is shown: a family model scores, or a face is gone (with its vector, the faces it
-    was nearest to cannot be found)."""
+    """The faces whose placement can differ between `old` and `new` labels (folded from the
+    events of `logs`; model, bodies and sources unchanged; faces and clusters too, or as `before`
+    says they were); None where no bound is shown: a family model scores, or a face is gone
+    (with its vector, the faces it was nearest to cannot be found)."""
     found = corpus(library)
-    if before is not None and not before.kept_in(found):
+    if model_version(library) != 0 or (before is not None and not before.kept_in(found)):
         return None
-    people = _people(new, new.confirmed())
-    refs = [found.where[f] for f in people if f in found.where]
-    scorer = current_scorer(library, found.subset(refs), found.clusters, new)
-    if not isinstance(scorer, DistanceScorer):
-        return None
-    moved, relabelled = _moved(found, before, old, new, hints, scorer.rules.reach)
+    where = found.where
+    placed = found.placed_at(logs[0]) if before is None else None
+    if placed is not None and not _kind_changed(old, new):
+        refs_before, was = placed
+        moves = _moves(refs_before, old, new, where)
+        refs_after = refs_before.moved(moves, found.clusters)
+        scorer = was.moved(refs_after, refs_before.touched(moves), found.faces, where)
+        changed_refs = set(moves)
+    else:
+        ids_then = where.keys() if before is None else before.ids
+        clusters_then = found.clusters if before is None else before.clusters
+        refs_before = References.build(
+            {f: s for f, s in _people(old).items() if f in ids_then}, clusters_then
+        )
+        refs_after = References.build(
+            {f: s for f, s in _people(new).items() if f in where}, found.clusters
+        )
+        scorer = DistanceScorer.from_references(refs_after, found.faces, where)
+        changed_refs = _changed(refs_before.by_face, refs_after.by_face)
+    found.keep(logs[1], refs_after, scorer)
+    moved, relabelled = _moved(
+        found, before, old, new, hints, scorer.rules.reach, (refs_before, refs_after), changed_refs
+    )
     new_clusters = {f: found.clusters.get(f) for f in relabelled}
     return Plan(found.subset(moved), found.clusters, scorer, new_clusters)
+
+
+def _moves(
+    references: References, old: Labels, new: Labels, where: Mapping[str, int]
+) -> dict[str, str | None]:
+    """The faces in the corpus whose person the labels changed (None: no longer a confirmed
+    person), from the faces whose confirmation changed; subjects' kinds are the same."""
+    before, after = old.confirmed(), new.confirmed()
+    people = {s for s, kind in _kinds(new).items() if kind == Kind.PERSON}
+    moves: dict[str, str | None] = {}
+    for face, _ in before.items() ^ after.items():
+        if face in where:
+            subject = after.get(face)
+            subject = subject if subject in people else None
+            if references.by_face.get(face) != subject:
+                moves[face] = subject
+    return moves
+
+
+def _kinds(labels: Labels) -> dict[str, Kind]:
+    return {s: subject.kind for s, subject in labels.subjects.items()}
+
+
+def _kind_changed(old: Labels, new: Labels) -> bool:
+    """Whether a subject became a pet or a person: its confirmed faces then come or go from
+    the references while their confirmations stay (a new or forgotten subject's faces are
+    among the confirmations that changed)."""
+    before, after = _kinds(old), _kinds(new)
+    return any(after.get(s, kind) != kind for s, kind in before.items())
 
 
 def _moved(
@@ -274,31 +335,32 @@ def _moved(
     new: Labels,
     hints: dict[str, list[str]],
     distance: float,
+    references: tuple[References, References],
+    changed_refs: set[str],
 ) -> tuple[set[int], set[str]]:
     """The rows of the faces that can move (the rules in the module's docstring), and the
     faces that only changed cluster. A face new since `then` is placed again, and so is one
     in another cluster unless both clusters have the same evidence (a face's cluster matters
     to its placement only through that, and through having one at all); a confirmed one of
-    those is a confirmed face that came or went, like one the labels changed."""
+    those is a confirmed face that came or went, like one the labels changed. `references`:
+    the confirmed people before and after, of which `changed_refs` differ."""
     where, clusters = found.where, found.clusters
-    ids_then = where.keys() if then is None else then.ids
     clusters_then = clusters if then is None else then.clusters
-    before, after = old.confirmed(), new.confirmed()
-    refs_before = {f: s for f, s in _people(old, before).items() if f in ids_then}
-    refs_after = {f: s for f, s in _people(new, after).items() if f in where}
-    changed_refs = _changed(refs_before, refs_after)
-    regrouped = (
-        {f for f in where if f not in ids_then or clusters_then.get(f) != clusters.get(f)}
-        if then is not None
-        else set()
-    )
-    evidence = (_evidence(clusters_then, refs_before), _evidence(clusters, refs_after))
-    relabelled = _same_evidence(regrouped & ids_then, clusters_then, clusters, *evidence)
-    faces = _changed(before, after) | _changed(old.rejected(), new.rejected()) | changed_refs
+    before, after = references
+    evidence = (before.evidence, after.evidence)
+    regrouped: set[str] = set()
+    relabelled: set[str] = set()
+    if then is not None:
+        regrouped = {
+            f for f in where if f not in then.ids or clusters_then.get(f) != clusters.get(f)
+        }
+        relabelled = _same_evidence(regrouped & then.ids, clusters_then, clusters, *evidence)
+    rejected = ({f: frozenset(s) for f, s in labels.rejected().items()} for labels in (old, new))
+    faces = _changed(old.confirmed(), new.confirmed()) | _changed(*rejected) | changed_refs
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
     near = found.within(distance, (where[f] for f in changed_refs))
-    rows |= _nearest_moved(found, near, refs_before, refs_after, changed_refs, distance)
-    evidence_of = changed_refs | (regrouped & (refs_before.keys() | refs_after.keys()))
+    rows |= _nearest_moved(found, near, references, changed_refs, distance)
+    evidence_of = changed_refs | (regrouped & (before.by_face.keys() | after.by_face.keys()))
     for cluster in _changed_evidence(clusters_then, clusters, *evidence, evidence_of):
         rows.update(found.members.get(cluster, ()))
     hinted = [m for m in hints if m in found.by_media]
@@ -327,24 +389,16 @@ def _same_evidence(
     }
 
 
-def _evidence(clusters: Mapping[str, str | None], refs: dict[str, str]) -> Evidence:
-    found: dict[str, set[str]] = {}
-    for face, subject in refs.items():
-        if (cluster := clusters.get(face)) is not None:
-            found.setdefault(cluster, set()).add(subject)
-    return {c: frozenset(s) for c, s in found.items()}
-
-
 def _nearest_moved(
     found: Corpus,
     near: set[int],
-    before: dict[str, str],
-    after: dict[str, str],
+    references: tuple[References, References],
     changed: set[str],
     distance: float,
 ) -> set[int]:
     """Of the faces `near` the `changed` confirmed faces, those whose distance to some
-    person's nearest confirmed face can differ between `before` and `after` within `distance`.
+    person's nearest confirmed face can differ between the references before and after
+    within `distance`.
 
     For a person whose confirmed faces changed, a face keeps its nearest one if a face
     confirmed both before and after (kept) is nearer to it than every face that came or went:
@@ -354,13 +408,10 @@ def _nearest_moved(
     rows = np.array(sorted(near), np.int64)
     points = vectors[rows].astype(np.float64)
     moved = np.zeros(len(rows), bool)
-    faces_of: dict[str, tuple[set[str], set[str]]] = {}
-    for side, refs in enumerate((before, after)):
-        for face, subject in refs.items():
-            if face in where:
-                faces_of.setdefault(subject, (set(), set()))[side].add(face)
-    for subject in {s for f in changed for s in (before.get(f), after.get(f)) if s is not None}:
-        was, now = faces_of.get(subject, (set(), set()))
+    before, after = references
+    for subject in {s for f in changed for s in (before.by_face.get(f), after.by_face.get(f)) if s}:
+        was = before.by_subject.get(subject, frozenset())
+        now = after.by_subject.get(subject, frozenset())
         changing = vectors[[where[f] for f in sorted(was ^ now)]].astype(np.float64)
         kept = vectors[[where[f] for f in sorted(was & now)]].astype(np.float64)
         to_change = _nearest_distance(points, changing)
@@ -389,14 +440,16 @@ def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return nearest
 
 
-def _people(labels: Labels, confirmed: dict[str, str]) -> dict[str, str]:
+def _people(labels: Labels) -> dict[str, str]:
     """Confirmed face → person: the faces the distance rules compare against."""
-    subjects = labels.subjects
-    return {f: s for f, s in confirmed.items() if subjects[s].kind == Kind.PERSON}
+    people = {s for s, kind in _kinds(labels).items() if kind == Kind.PERSON}
+    return {f: s for f, s in labels.confirmed().items() if s in people}
 
 
-def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> set[str]:
-    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+def _changed(before: Mapping[str, Hashable], after: Mapping[str, Hashable]) -> set[str]:
+    """The keys whose value differs (or that only one side has): a set operation over the
+    items, at C speed, since at a family's size both sides hold 100,000 confirmed faces."""
+    return {key for key, _ in before.items() ^ after.items()}
 
 
 def _changed_evidence(

@@ -389,20 +389,47 @@ def refresh(library: Library) -> State:
     When only the label log changed since the stored basis, or faces were added (an index
     run), only the faces that can move are placed again (`node.people.incremental`) and
     upserted; otherwise, or where that cannot be shown exact, everything is recomputed and the
-    table overwritten with one commit."""
+    table overwritten with one commit. The log is read and folded whole only where no state
+    of the stored basis is kept: after an edit in this process, only its events are."""
     log = EventLog(library)
     basis = _basis(library, log)
-    events = log.read()
-    labels = fold(events)
     stored = library.table("people_state", STATE)
     held = stored_basis(stored)
+    prior = _exactly_at(library, log, held)
+    events, labels = _labels(log, prior)
     if held == basis:  # nothing changed
         kept = _kept(library, basis)
         rows = kept.rows if kept else stored.search().limit(None).to_arrow()
         return _keep(library, basis, State(labels, events, rows))
-    if held is not None and (rows := _refresh_part(library, log, held, basis, labels)):
+    if held is not None and (
+        rows := _refresh_part(library, log, (held, basis), (events, labels), prior)
+    ):
         return _keep(library, basis, State(labels, events, rows))
     return recompute(library, log, basis, events)
+
+
+def _exactly_at(library: Library, log: EventLog, held: bytes | None) -> State | None:
+    """The state kept under the basis `held`, if it was read from exactly the label log that
+    basis names (a kept state can be newer: `read_state` takes the basis first)."""
+    prior = None if held is None else _kept(library, held)
+    if prior is None or held is None:
+        return None
+    then = log.ids(int(json.loads(held)["events"]))
+    return prior if then == {e.id for e in prior.events} else None
+
+
+def _labels(log: EventLog, prior: State | None) -> tuple[list[LabelEvent], Labels]:
+    """The log now, and its fold: `prior`'s labels with the events since folded in where they
+    come after (`Labels.extended`), else the whole log folded again."""
+    if prior is not None and (now := log.ids()) is not None:
+        held = {e.id for e in prior.events}
+        if held <= now:
+            new = log.read_ids(now - held)
+            labels = prior.labels.extended(new) if new else prior.labels
+            if labels is not None:
+                return sorted([*prior.events, *new], key=lambda e: e.order), labels
+    events = log.read()
+    return events, fold(events)
 
 
 def recompute(
@@ -432,21 +459,27 @@ def _with_basis(basis: bytes) -> pa.Schema:
 
 
 def _refresh_part(
-    library: Library, log: EventLog, held: bytes, basis: bytes, labels: Labels
+    library: Library,
+    log: EventLog,
+    bases: tuple[bytes, bytes],
+    current: tuple[list[LabelEvent], Labels],
+    prior: State | None,
 ) -> pa.Table | None:
-    """Place again only the faces that edits and new faces since `held` can move, and store
-    them: the whole new rows, or None where the incremental path does not apply.
+    """Place again only the faces that edits and new faces since the stored basis can move,
+    and store them: the whole new rows, or None where the incremental path does not apply.
+    `bases`: the stored basis and the current one; `current`: the log now and its fold;
+    `prior`: the state kept from exactly the stored basis's log, if any.
 
     The stored rows must be exactly those of their basis, since the next refresh takes the
     faces of that basis as the ones already placed: where an index run wrote faces or
     clusters meanwhile, the rows are returned but not stored."""
-    before, now = json.loads(held), json.loads(basis)
+    before, now = (json.loads(b) for b in bases)
     before.setdefault("space", now["space"])  # a basis stored before it named the table
     if {k: v for k, v in before.items() if k not in _INCREMENTAL} != {
         k: v for k, v in now.items() if k not in _INCREMENTAL
     }:
         return None
-    old = log.read_at(int(before["events"]))
+    old = prior.events if prior is not None else log.read_at(int(before["events"]))
     if old is None:
         return None
     then = None
@@ -455,21 +488,20 @@ def _refresh_part(
         if then is None:
             return None
     hints = people_hints(library)
-    plan = incremental.plan(library, fold(old), labels, hints, then)
+    events, labels = current
+    old_labels = prior.labels if prior is not None else fold(old)
+    keys = (frozenset(e.id for e in old), frozenset(e.id for e in events))
+    plan = incremental.plan(library, old_labels, labels, hints, keys, then)
     if plan is None:
         return None
     rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
     stored = library.table("people_state", STATE)
-    prior = _kept(library, held)
-    # A kept state may be newer than the basis it is kept under (read_state takes the basis
-    # first); only one read from exactly the stored basis, with the same faces, is patched.
-    exact = (
-        then is None and prior is not None and [e.id for e in prior.events] == [e.id for e in old]
-    )
+    # Only rows read from exactly the stored basis, with the same faces, are patched.
+    exact = then is None and prior is not None
     base = prior.rows if exact and prior is not None else stored.search().limit(None).to_arrow()
     rows = pa.concat_tables([rows, _relabelled(base, plan.relabelled)]).combine_chunks()
     if not _moved_since(library, now):
-        _upsert(stored, rows, basis)
+        _upsert(stored, rows, basis=bases[1])
     unchanged = base.filter(pc.invert(pc.is_in(base["face"], rows["face"])))
     return pa.concat_tables([unchanged.cast(STATE), rows]).combine_chunks()
 

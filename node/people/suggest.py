@@ -22,19 +22,25 @@ their own calibration (`node.pets.place`).
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from node.people.clusters import squared_distances
 from node.people.faces import FaceSet
+from node.people.references import Evidence, References
 from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Kind, Labels
 
 CLUSTER_CONFIDENCE = 0.999
-_DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (64 MB float64)
+# How far past a subject's nearest squared distance, as a float32 product gives it, a confirmed
+# face is measured again exactly: such products are off by about 1e-6 (descriptors' norms are
+# about 1).
+_WINDOW = 1e-4
+_DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (32 MB float32)
 
 
 @dataclass(frozen=True)
@@ -78,30 +84,22 @@ class DistanceScorer:
 
     def __init__(
         self,
-        refs: np.ndarray,
-        ref_subjects: Sequence[str],
-        evidence: dict[str, set[str]],
+        people: Mapping[str, np.ndarray],
+        evidence: Evidence,
         rules: DistanceRules = FACES,
     ) -> None:
+        """`people`: subject → the vectors of its confirmed faces (at least one each);
+        `evidence`: cluster → the subjects confirmed in it."""
         self._rules = rules
-        self._subjects = sorted(set(ref_subjects))
-        code = {s: n for n, s in enumerate(self._subjects)}
-        order = sorted(range(len(ref_subjects)), key=lambda i: code[ref_subjects[i]])
-        # In float64: a float32 product's last bits depend on how many faces are scored at
-        # once, and the logistic's slope turns them into a visible difference, while placing
-        # a few faces again must give exactly what placing all of them gives.
-        self._refs = refs[order].astype(np.float64)
-        self._ref_norms = (self._refs * self._refs).sum(1)  # once, not per batch
-        self._starts = np.searchsorted(
-            [code[ref_subjects[i]] for i in order], np.arange(len(self._subjects))
-        )
+        self._subjects = sorted(people)
+        self._blocks = {s: _Block.of(people[s]) for s in self._subjects}
         self._evidence = evidence
 
     @classmethod
     def from_faces(
         cls,
         faces: FaceSet,
-        clusters: dict[str, str | None],
+        clusters: Mapping[str, str | None],
         labels: Labels,
         *,
         kind: Kind = Kind.PERSON,
@@ -114,18 +112,39 @@ class DistanceScorer:
         faces. Pets are proposed for their bodies, in the bodies' own space (`node.pets.place`).
         """
         where = faces.index()
-        kinds = labels.subjects
-        people = {
-            f: s for f, s in labels.confirmed().items() if f in where and kinds[s].kind == kind
-        }
-        refs = sorted(people)
-        evidence: dict[str, set[str]] = {}
-        for face in refs:
-            cluster = clusters.get(face)
-            if cluster is not None:
-                evidence.setdefault(cluster, set()).add(people[face])
-        vectors = faces.vectors[[where[f] for f in refs]] if refs else faces.vectors[:0]
-        return cls(vectors, [people[f] for f in refs], evidence, rules)
+        of_kind = {s for s, subject in labels.subjects.items() if subject.kind == kind}
+        refs = {f: s for f, s in labels.confirmed().items() if s in of_kind and f in where}
+        return cls.from_references(References.build(refs, clusters), faces, where, rules)
+
+    @classmethod
+    def from_references(
+        cls,
+        references: References,
+        faces: FaceSet,
+        where: Mapping[str, int],
+        rules: DistanceRules = FACES,
+    ) -> DistanceScorer:
+        """Compare against `references`, whose faces are rows of `faces` (`where`)."""
+        people = {s: _vectors(faces, where, refs) for s, refs in references.by_subject.items()}
+        return cls(people, references.evidence, rules)
+
+    def moved(
+        self, references: References, subjects: set[str], faces: FaceSet, where: Mapping[str, int]
+    ) -> DistanceScorer:
+        """This scorer with `references` instead, of which only `subjects`' confirmed faces
+        differ: theirs are read again, every other subject's are shared. The same scores as
+        `from_references(references, ...)`, at the cost of the faces of `subjects`."""
+        moved = copy.copy(self)
+        moved._blocks = dict(self._blocks)
+        for subject in subjects:
+            refs = references.by_subject.get(subject)
+            if refs:
+                moved._blocks[subject] = _Block.of(_vectors(faces, where, refs))
+            else:
+                moved._blocks.pop(subject, None)
+        moved._subjects = sorted(moved._blocks)
+        moved._evidence = references.evidence
+        return moved
 
     @property
     def name(self) -> str:
@@ -154,25 +173,69 @@ class DistanceScorer:
         for row, cluster in enumerate(batch.clusters):
             subject = self._subjects[best[row]]
             distance = nearest[row, best[row]]
-            if self._evidence.get(cluster or "") == {subject} and distance <= reach:
+            if self._evidence.get(cluster or "") == frozenset((subject,)) and distance <= reach:
                 sure[row, best[row]] = CLUSTER_CONFIDENCE
         return sure
 
     def _nearest(self, vectors: np.ndarray) -> np.ndarray:
         """(faces, subjects): the distance to each subject's nearest confirmed face, a few
         faces at a time, so that a family's tens of thousands of confirmed faces do not make
-        a batch's distance matrix gigabytes."""
-        step = max(1, _DISTANCES_AT_ONCE // max(1, len(self._refs)))
-        parts = [
-            np.minimum.reduceat(
-                squared_distances(vectors[begin : begin + step], self._refs, self._ref_norms),
-                self._starts,
-                axis=1,
-            )
-            for begin in range(0, len(vectors), step)
-        ]
+        a batch's distance matrix gigabytes.
+
+        Placing a few faces again must give exactly what placing all of them gives (the
+        logistic's slope makes a distance's last bits visible), but a matrix product's last
+        bits depend on its shape and on the CPU's kernels. So a float32 product only finds,
+        per subject, the confirmed faces within `_WINDOW` of the nearest, and those few are
+        measured again in float64, element by element: the same arithmetic for a face however
+        many are scored with it, and the nearest of those is the nearest of all, exactly."""
+        rough_vectors = vectors.astype(np.float32)
+        squared = np.empty((len(vectors), len(self._subjects)))
+        for column, subject in enumerate(self._subjects):
+            block = self._blocks[subject]
+            step = max(1, _DISTANCES_AT_ONCE // len(block.vectors))
+            for begin in range(0, len(vectors), step):
+                rough = squared_distances(
+                    rough_vectors[begin : begin + step], block.vectors, block.norms
+                )
+                squared[begin : begin + step, column] = _exact_nearest(
+                    vectors[begin : begin + step], block.vectors, rough
+                )
         # The root of the nearest, not the nearest root: the same number (the root is
         # monotonic), taken of faces × subjects values instead of faces × confirmed faces.
-        squared = np.concatenate(parts) if parts else np.zeros((0, len(self._subjects)))
-        nearest: np.ndarray = np.sqrt(np.maximum(squared, 0.0))
+        nearest: np.ndarray = np.sqrt(squared)
         return nearest
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One subject's confirmed faces (float32, as stored) and their squared norms."""
+
+    vectors: np.ndarray
+    norms: np.ndarray
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> _Block:
+        assert len(vectors), "a subject is compared against from one confirmed face on"
+        rough = vectors.astype(np.float32)
+        return cls(rough, (rough * rough).sum(1))
+
+
+def _exact_nearest(faces: np.ndarray, refs: np.ndarray, rough: np.ndarray) -> np.ndarray:
+    """Each face's squared distance to its nearest of `refs`, measured element by element in
+    float64, from `rough`, the same distances by a float32 product: the nearest by `rough` is
+    measured again, and, for the few faces with another within `_WINDOW` of it, those too."""
+    nearest = rough.argmin(axis=1)
+    least = rough[np.arange(len(faces)), nearest]
+    exact: np.ndarray = np.square(faces - refs[nearest].astype(np.float64)).sum(axis=1)
+    tied = np.nonzero((rough <= (least + _WINDOW)[:, None]).sum(axis=1) > 1)[0]
+    for row in tied.tolist():
+        close = refs[np.nonzero(rough[row] <= least[row] + _WINDOW)[0]].astype(np.float64)
+        exact[row] = np.square(faces[row] - close).sum(axis=1).min()
+    return exact
+
+
+def _vectors(faces: FaceSet, where: Mapping[str, int], refs: frozenset[str]) -> np.ndarray:
+    """The vectors of `refs`, in the order of their ids: a subject's block is the same however
+    it was arrived at."""
+    rows: np.ndarray = faces.vectors[[where[f] for f in sorted(refs)]]
+    return rows

@@ -15,7 +15,7 @@ import pytest
 from node.derive import derive
 from node.library.schema import face_id
 from node.library.store import Library
-from node.people import edits, scoring, state
+from node.people import edits, incremental, scoring, state
 from node.people.clusters import CLUSTERS, clusters_table, pairwise_distances, read_clusters
 from node.people.events import EventLog, new_subject_id
 from node.people.faces import load_faces
@@ -323,3 +323,33 @@ def test_a_merge_that_brings_a_named_face_into_a_cluster_places_that_cluster_aga
     state.refresh(library)
     assert full.calls == 0 and set(members) <= set(placed)  # their cluster now has Frank
     assert_equals_full(library, full.reference)
+
+
+def test_an_edit_after_an_edit_reads_only_its_own_events_and_rescans_no_confirmed_face(
+    album: Album, library: Library, full: Computes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once this process holds the state an edit left, the next edit folds only its own
+    events into the labels it holds and moves the people compared against by the faces it
+    changed: the whole log is not read, nor every confirmed face scanned again."""
+    edits.name(library, album.face_of(FRANK), "Frank")
+    edits.name(library, album.face_of("faces/id09/img19.jpg"), "Ivy")
+    work = {"whole log": 0, "every confirmed face": 0}
+
+    def counted(what: str, call: Callable[..., object]) -> Callable[..., object]:
+        def count(*args: object) -> object:
+            work[what] += 1
+            return call(*args)
+
+        return count
+
+    monkeypatch.setattr(EventLog, "read", counted("whole log", EventLog.read))
+    monkeypatch.setattr(EventLog, "read_at", counted("whole log", EventLog.read_at))
+    monkeypatch.setattr(
+        incremental, "_people", counted("every confirmed face", incremental._people)
+    )
+    edits.confirm(library, [album.face_of("faces/id06/img29.jpg")])
+    edits.reject(library, album.face_of(STRANGER), "Frank")
+    assert work == {"whole log": 0, "every confirmed face": 0}
+    monkeypatch.undo()
+    assert_equals_full(library, full.reference)
+    assert full.calls == 0

@@ -44,9 +44,11 @@ def test_each_subject_s_distance_is_to_its_nearest_confirmed_face_exactly() -> N
     rng = np.random.default_rng(3)
     refs = (rng.normal(size=(900, 128)) / 11).astype(np.float32)
     subjects = [f"s{i % 29}" for i in range(900)]
-    scorer = DistanceScorer(refs, subjects, {})
-    faces = rng.normal(size=(300, 128)) / 11
     order = sorted(set(subjects))
+    scorer = DistanceScorer(
+        {s: refs[[i for i in range(900) if subjects[i] == s]] for s in order}, {}
+    )
+    faces = rng.normal(size=(300, 128)) / 11
     expected = np.array(
         [
             [min(float(np.linalg.norm(face - refs[i].astype(np.float64)))
@@ -57,3 +59,5 @@ def test_each_subject_s_distance_is_to_its_nearest_confirmed_face_exactly() -> N
     got = scorer._nearest(faces)
     assert np.allclose(got[:20], expected, rtol=0, atol=1e-12)
     assert np.array_equal(got[:20], scorer._nearest(faces[:20]))
+    for i in (0, 7, 19, 250, 299):  # alone, as an edit places a face again
+        assert np.array_equal(got[i], scorer._nearest(faces[i : i + 1])[0])

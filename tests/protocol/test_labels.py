@@ -163,3 +163,47 @@ def test_events_for_unknown_subjects_change_nothing() -> None:
     labels = fold([event(1, Edit(Op.ASSIGN, "nobody", faces=("f1",)))])
     assert labels.confirmed() == {}
     assert labels.subjects == {}
+
+
+def _random_log(rng: random.Random, n: int) -> list[LabelEvent]:
+    """Subjects created, faces assigned and rejected, merges, renames and forgets, at random."""
+    subjects = [ALICE, BOB, CAROL, "d4"]
+    log = [create(1 + i, s, s.upper()) for i, s in enumerate(subjects)]
+    for at in range(10, 10 + n):
+        subject = rng.choice(subjects)
+        faces = tuple(f"f{rng.randrange(12)}" for _ in range(rng.randrange(1, 4)))
+        edit = rng.choice(
+            [
+                Edit(Op.ASSIGN, subject, faces=faces),
+                Edit(Op.ASSIGN, subject, faces=faces),
+                Edit(Op.REJECT, subject, faces=faces),
+                Edit(Op.MERGE, subject, into=rng.choice(subjects)),
+                Edit(Op.SUBJECT, subject, name=rng.choice(["Ann", "Ben", subject + "x"])),
+                Edit(Op.FORGET, subject),
+            ]
+        )
+        log.append(event(at, edit, rng.choice(["phone", "laptop"])))
+    return log
+
+
+def test_labels_extended_by_later_events_are_the_fold_of_all_and_leave_the_first_alone() -> None:
+    for seed in range(30):
+        rng = random.Random(seed)
+        log = _random_log(rng, 40)
+        cut = rng.randrange(len(log))
+        first = fold(log[:cut])
+        before = state(first)
+        labels: Labels | None = first
+        for begin in range(cut, len(log), 5):  # a few edits at a time, as they are made
+            assert labels is not None
+            labels = labels.extended(log[begin : begin + 5])
+        assert labels is not None and state(labels) == state(fold(log))
+        assert state(first) == before  # extending copies: the state it was read from stays
+
+
+def test_labels_are_not_extended_by_an_event_ordered_before_one_they_hold() -> None:
+    log = _random_log(random.Random(1), 20)
+    labels = fold(log[:15])
+    late = log[3]  # delivered late by a device that was away, stamped before the rest
+    assert labels.extended([LabelEvent(late.edit, "late", late.at, "tablet")]) is None
+    assert labels.extended([]) is not None
