@@ -94,8 +94,9 @@ def update_groups(
     todo = [i for i, face in enumerate(faces.ids) if face not in known]
     grouping = _Grouping(faces, known, rules)
     todo.sort(key=lambda i: (not faces.good[i], faces.ids[i]))  # good faces found clusters first
-    for start in range(0, len(todo), _BLOCK):
-        block = todo[start : start + _BLOCK]
+    step = max(1, min(_BLOCK, _DISTANCES_AT_ONCE // len(faces.ids)))
+    for start in range(0, len(todo), step):
+        block = todo[start : start + step]
         distances = pairwise_distances(faces.vectors[block], faces.vectors)
         for i, row in zip(block, distances, strict=True):
             grouping.place(i, row)
@@ -103,7 +104,10 @@ def update_groups(
     return len(todo)
 
 
-_BLOCK = 512  # new faces whose distances to all faces are computed at once (512 × n floats)
+_BLOCK = 512  # new faces whose distances to all faces are computed at once, at most
+# Distances computed at once (64 MB of float32, a few times over in the product's temporaries):
+# at 250,000 faces, 512 new faces at once held 1.5 GB.
+_DISTANCES_AT_ONCE = 1 << 24
 
 
 def squared_distances(
@@ -114,6 +118,22 @@ def squared_distances(
     norms = (b * b).sum(1) if b_squared is None else b_squared
     result: np.ndarray = (a * a).sum(1)[:, None] + norms[None, :] - 2.0 * (a @ b.T)
     return result
+
+
+def cover(points: np.ndarray, radius: float) -> tuple[list[int], np.ndarray]:
+    """Indices of some of `points` such that every point is within `radius` of one of them
+    (greedy: the first point not yet covered is the next centre), and for each point the
+    centre that covered it (its position in that list)."""
+    covered = np.full(len(points), -1)
+    norms = (points * points).sum(1)
+    centres: list[int] = []
+    while (left := np.nonzero(covered < 0)[0]).size:
+        centre = int(left[0])
+        near = squared_distances(points[[centre]], points[left], norms[left])[0] <= radius**2
+        covered[left[near]] = len(centres)
+        covered[centre] = len(centres)  # itself, whatever the product's last bits say
+        centres.append(centre)
+    return centres, covered
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

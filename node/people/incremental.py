@@ -60,6 +60,7 @@ from node.model.scorer import model_version
 from node.people.clusters import (
     clusters_at,
     clusters_table,
+    cover,
     pairwise_distances,
     read_clusters,
     squared_distances,
@@ -142,7 +143,7 @@ class Corpus:
         if not queries:
             return set()
         vectors = self.faces.vectors
-        centres = _cover(vectors[queries], _COVER)
+        centres, _ = cover(vectors[queries], _COVER)
         candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
         asked = vectors[queries]
         found = set(queries)
@@ -173,18 +174,6 @@ class Corpus:
             faces.vectors[chosen],
             faces.good[chosen],
         )
-
-
-def _cover(points: np.ndarray, radius: float) -> list[int]:
-    """Indices of some of `points` such that every point is within `radius` of one of them
-    (greedy: the first point not yet covered is the next centre)."""
-    covered = np.zeros(len(points), bool)
-    centres = []
-    while not covered.all():
-        centre = int(np.argmin(covered))
-        centres.append(centre)
-        covered |= squared_distances(points[[centre]], points)[0] <= radius * radius
-    return centres
 
 
 def corpus(library: Library) -> Corpus:

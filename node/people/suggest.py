@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from node.people.clusters import squared_distances
+from node.people.clusters import cover, pairwise_distances, squared_distances
 from node.people.faces import FaceSet
 from node.people.references import Evidence, References
 from node.people.scoring import FaceBatch, Thresholds
@@ -40,6 +40,9 @@ CLUSTER_CONFIDENCE = 0.999
 # face is measured again exactly: such products are off by about 1e-6 (descriptors' norms are
 # about 1).
 _WINDOW = 1e-4
+_GROUP_RADIUS = 0.2  # how far a subject's confirmed faces are from their group's centre
+_FACES_AT_ONCE = 4096  # faces compared with every group's centre at once
+_MARGIN = 1e-3  # added to the reach where a group's bound decides: float64 rounding is far less
 _DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (32 MB float32)
 
 
@@ -178,9 +181,11 @@ class DistanceScorer:
         return sure
 
     def _nearest(self, vectors: np.ndarray) -> np.ndarray:
-        """(faces, subjects): the distance to each subject's nearest confirmed face, a few
-        faces at a time, so that a family's tens of thousands of confirmed faces do not make
-        a batch's distance matrix gigabytes.
+        """(faces, subjects): the distance to each subject's nearest confirmed face where it is
+        within the rules' reach, else infinity. Beyond the reach a subject's confidence is
+        under every threshold and the cluster rule cannot apply, so it can be neither a
+        face's match nor its runner-up: it is no candidate, and a face is compared only with
+        the groups of confirmed faces (`_Block`) whose bound lets them be within reach.
 
         Placing a few faces again must give exactly what placing all of them gives (the
         logistic's slope makes a distance's last bits visible), but a matrix product's last
@@ -188,36 +193,70 @@ class DistanceScorer:
         per subject, the confirmed faces within `_WINDOW` of the nearest, and those few are
         measured again in float64, element by element: the same arithmetic for a face however
         many are scored with it, and the nearest of those is the nearest of all, exactly."""
-        rough_vectors = vectors.astype(np.float32)
-        squared = np.empty((len(vectors), len(self._subjects)))
-        for column, subject in enumerate(self._subjects):
-            block = self._blocks[subject]
-            step = max(1, _DISTANCES_AT_ONCE // len(block.vectors))
-            for begin in range(0, len(vectors), step):
-                rough = squared_distances(
-                    rough_vectors[begin : begin + step], block.vectors, block.norms
-                )
-                squared[begin : begin + step, column] = _exact_nearest(
-                    vectors[begin : begin + step], block.vectors, rough
-                )
-        # The root of the nearest, not the nearest root: the same number (the root is
-        # monotonic), taken of faces × subjects values instead of faces × confirmed faces.
+        squared = np.full((len(vectors), len(self._subjects)), np.inf)
+        for begin in range(0, len(vectors), _FACES_AT_ONCE):
+            part = vectors[begin : begin + _FACES_AT_ONCE]
+            for column, subject in enumerate(self._subjects):
+                found = self._blocks[subject].nearest(part, self._rules.reach)
+                squared[begin : begin + len(part), column] = found
         nearest: np.ndarray = np.sqrt(squared)
         return nearest
 
 
 @dataclass(frozen=True)
 class _Block:
-    """One subject's confirmed faces (float32, as stored) and their squared norms."""
+    """One subject's confirmed faces (float32, as stored) and their squared norms, in groups:
+    each group's faces are within its radius of its centre, so that a face far from a group
+    is not compared with its faces."""
 
-    vectors: np.ndarray
+    vectors: np.ndarray  # group by group
     norms: np.ndarray
+    centres: np.ndarray  # (groups, dim) float64
+    radii: np.ndarray  # (groups,): the farthest a face of the group is from its centre
+    starts: np.ndarray  # (groups + 1,): where each group's faces begin in `vectors`
 
     @classmethod
     def of(cls, vectors: np.ndarray) -> _Block:
         assert len(vectors), "a subject is compared against from one confirmed face on"
         rough = vectors.astype(np.float32)
-        return cls(rough, (rough * rough).sum(1))
+        centres, group = cover(rough, _GROUP_RADIUS)
+        order = np.argsort(group, kind="stable")
+        rough, group = rough[order], group[order]
+        wide = rough.astype(np.float64)
+        centre_vectors = wide[np.searchsorted(group, np.arange(len(centres)))]
+        to_centre = np.sqrt(np.square(wide - centre_vectors[group]).sum(axis=1))
+        radii = np.zeros(len(centres))
+        np.maximum.at(radii, group, to_centre)
+        starts = np.searchsorted(group, np.arange(len(centres) + 1))
+        return cls(rough, (rough * rough).sum(1), centre_vectors, radii, starts)
+
+    def nearest(self, faces: np.ndarray, reach: float) -> np.ndarray:
+        """Each face's squared distance to its nearest face here, exactly, where that is
+        within `reach`; else infinity. A face can be within reach of a group only if the
+        group's centre is within reach plus its radius (the triangle inequality; with a
+        margin for rounding), so only those groups' faces are compared with it."""
+        squared = np.full(len(faces), np.inf)
+        wanted = pairwise_distances(faces, self.centres) - self.radii <= reach + _MARGIN
+        rough_faces = faces.astype(np.float32)
+        for rows in _chunks(np.nonzero(wanted.any(axis=1))[0], len(self.vectors)):
+            members = self.members(np.nonzero(wanted[rows].any(axis=0))[0])
+            refs = self.vectors[members]
+            rough = squared_distances(rough_faces[rows], refs, self.norms[members])
+            squared[rows] = _exact_nearest(faces[rows], refs, rough)
+        squared[squared > reach * reach] = np.inf
+        return squared
+
+    def members(self, groups: np.ndarray) -> np.ndarray:
+        """The rows of the faces of `groups`."""
+        return np.concatenate(
+            [np.arange(self.starts[g], self.starts[g + 1]) for g in groups.tolist()]
+        )
+
+
+def _chunks(rows: np.ndarray, refs: int) -> list[np.ndarray]:
+    """`rows` in chunks whose products with `refs` faces stay under `_DISTANCES_AT_ONCE`."""
+    step = max(1, _DISTANCES_AT_ONCE // refs)
+    return [rows[begin : begin + step] for begin in range(0, len(rows), step)]
 
 
 def _exact_nearest(faces: np.ndarray, refs: np.ndarray, rough: np.ndarray) -> np.ndarray:
