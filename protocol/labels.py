@@ -222,7 +222,25 @@ class Labels:
         labels._rejected = {face: set(subjects) for face, subjects in self._rejected.items()}
         for event in new:
             labels.apply(event)
+        if self._confirmed is not None and all(self._keeps_subjects(e.edit) for e in new):
+            # No subject resolves differently: only the faces the events name can have changed.
+            confirmed = dict(self._confirmed)
+            for face in {face for event in new for face in event.edit.faces}:
+                live = labels.resolve(labels._face.get(face))
+                if live is None:
+                    confirmed.pop(face, None)
+                else:
+                    confirmed[face] = live
+            labels._confirmed = confirmed
         return labels
+
+    def _keeps_subjects(self, edit: Edit) -> bool:
+        """Whether `edit` leaves every subject these labels know resolving as it did: an
+        assign or a reject, or a subject that is new (merged, if its name is taken, into
+        the holder, which only the faces it is given then follow)."""
+        return edit.op in (Op.ASSIGN, Op.REJECT) or (
+            edit.op is Op.SUBJECT and edit.subject not in self._name
+        )
 
     def apply(self, event: LabelEvent) -> None:
         self._confirmed = self._live_rejected = None

@@ -207,3 +207,26 @@ def test_labels_are_not_extended_by_an_event_ordered_before_one_they_hold() -> N
     late = log[3]  # delivered late by a device that was away, stamped before the rest
     assert labels.extended([LabelEvent(late.edit, "late", late.at, "tablet")]) is None
     assert labels.extended([]) is not None
+
+
+def test_labels_extended_by_assigns_rejects_and_new_subjects_are_the_fold_of_all() -> None:
+    """The edits a family makes most (which update the confirmed faces held, not recompute
+    them), a new subject's name sometimes taken already."""
+    for seed in range(30):
+        rng = random.Random(seed)
+        log = [create(1, ALICE, "Alice"), create(2, BOB, "Bob")]
+        subjects = [ALICE, BOB]
+        for at in range(10, 60):
+            faces = tuple(f"f{rng.randrange(12)}" for _ in range(rng.randrange(1, 4)))
+            if rng.random() < 0.15:
+                subjects.append(f"s{at}")
+                log.append(create(at, subjects[-1], rng.choice(["Alice", "Carol", f"N{at}"])))
+            else:
+                op = rng.choice([Op.ASSIGN, Op.ASSIGN, Op.REJECT])
+                log.append(event(at, Edit(op, rng.choice(subjects), faces=faces)))
+        labels: Labels | None = fold(log[:2])
+        for begin in range(2, len(log), 3):
+            assert labels is not None
+            labels.confirmed()  # held, as a refresh leaves it
+            labels = labels.extended(log[begin : begin + 3])
+        assert labels is not None and state(labels) == state(fold(log))
