@@ -94,7 +94,7 @@ def update_groups(
     todo = [i for i, face in enumerate(faces.ids) if face not in known]
     grouping = _Grouping(faces, known, rules)
     todo.sort(key=lambda i: (not faces.good[i], faces.ids[i]))  # good faces found clusters first
-    step = max(1, min(_BLOCK, _DISTANCES_AT_ONCE // len(faces.ids)))
+    step = max(1, min(_BLOCK, _DISTANCES_AT_ONCE // max(1, len(faces.ids))))
     for start in range(0, len(todo), step):
         block = todo[start : start + step]
         distances = pairwise_distances(faces.vectors[block], faces.vectors)

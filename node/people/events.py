@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from node.files import create_once, locked
 from node.library.schema import key_field
-from node.library.store import Library, quote
+from node.library.store import Library, in_clauses, quote
 from protocol.labels import (
     Accepted,
     Edit,
@@ -110,9 +110,11 @@ class EventLog:
         """The events of `ids` (those the log holds), reading only their rows: what a state
         refresh reads of the log after an edit, where the rest is folded already."""
         wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        return _events(self.table.search().where(f"id IN ({', '.join(map(quote, wanted))})"))
+        return [
+            event
+            for where in in_clauses("id", wanted)
+            for event in _events(self.table.search().where(where))
+        ]
 
     def vector(self) -> VersionVector:
         """Per replica, the newest event held: two columns read, not the events."""

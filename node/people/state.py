@@ -395,6 +395,8 @@ def refresh(library: Library) -> State:
     basis = _basis(library, log)
     stored = library.table("people_state", STATE)
     held = stored_basis(stored)
+    if held == _PENDING.encode():
+        held = None  # killed between an upsert and its basis: no rows of any basis to build on
     prior = _exactly_at(library, log, held)
     events, labels = _labels(log, prior)
     if held == basis:  # nothing changed

@@ -29,18 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from node.people.clusters import cover, pairwise_distances, squared_distances
+from node.people.clusters import pairwise_distances, squared_distances
 from node.people.faces import FaceSet
 from node.people.references import Evidence, References
 from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Kind, Labels
 
 CLUSTER_CONFIDENCE = 0.999
-# How far past a subject's nearest squared distance, as a float32 product gives it, a confirmed
-# face is measured again exactly: such products are off by about 1e-6 (descriptors' norms are
-# about 1).
-_WINDOW = 1e-4
-_GROUP_RADIUS = 0.2  # how far a subject's confirmed faces are from their group's centre
+_MAX_GROUPS = 512  # groups of one subject's confirmed faces, at most
 _FACES_AT_ONCE = 4096  # faces compared with every group's centre at once
 _MARGIN = 1e-3  # added to the reach where a group's bound decides: float64 rounding is far less
 _DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (32 MB float32)
@@ -190,9 +186,10 @@ class DistanceScorer:
         Placing a few faces again must give exactly what placing all of them gives (the
         logistic's slope makes a distance's last bits visible), but a matrix product's last
         bits depend on its shape and on the CPU's kernels. So a float32 product only finds,
-        per subject, the confirmed faces within `_WINDOW` of the nearest, and those few are
-        measured again in float64, element by element: the same arithmetic for a face however
-        many are scored with it, and the nearest of those is the nearest of all, exactly."""
+        per subject, the confirmed faces within its rounding bound (`_window`) of the
+        nearest, and those few are measured again in float64, element by element: the same
+        arithmetic for a face however many are scored with it, and the nearest of those is
+        the nearest of all, exactly."""
         squared = np.full((len(vectors), len(self._subjects)), np.inf)
         for begin in range(0, len(vectors), _FACES_AT_ONCE):
             part = vectors[begin : begin + _FACES_AT_ONCE]
@@ -207,7 +204,9 @@ class DistanceScorer:
 class _Block:
     """One subject's confirmed faces (float32, as stored) and their squared norms, in groups:
     each group's faces are within its radius of its centre, so that a face far from a group
-    is not compared with its faces."""
+    is not compared with its faces. About √n centres, spread over the faces in id order, each
+    face in its nearest one's group: a bounded cost to build (n × √n distances) however the
+    faces spread, and groups that stay tight where a subject's faces are."""
 
     vectors: np.ndarray  # group by group
     norms: np.ndarray
@@ -219,16 +218,21 @@ class _Block:
     def of(cls, vectors: np.ndarray) -> _Block:
         assert len(vectors), "a subject is compared against from one confirmed face on"
         rough = vectors.astype(np.float32)
-        centres, group = cover(rough, _GROUP_RADIUS)
+        count = min(_MAX_GROUPS, math.ceil(math.sqrt(len(rough))))
+        centres = rough[:: max(1, len(rough) // count)][:count].astype(np.float64)
+        group = np.concatenate(
+            [
+                squared_distances(rough[begin : begin + _FACES_AT_ONCE], centres).argmin(1)
+                for begin in range(0, len(rough), _FACES_AT_ONCE)
+            ]
+        )
         order = np.argsort(group, kind="stable")
         rough, group = rough[order], group[order]
-        wide = rough.astype(np.float64)
-        centre_vectors = wide[np.searchsorted(group, np.arange(len(centres)))]
-        to_centre = np.sqrt(np.square(wide - centre_vectors[group]).sum(axis=1))
+        to_centre = np.sqrt(np.square(rough.astype(np.float64) - centres[group]).sum(axis=1))
         radii = np.zeros(len(centres))
         np.maximum.at(radii, group, to_centre)
         starts = np.searchsorted(group, np.arange(len(centres) + 1))
-        return cls(rough, (rough * rough).sum(1), centre_vectors, radii, starts)
+        return cls(rough, (rough * rough).sum(1), centres, radii, starts)
 
     def nearest(self, faces: np.ndarray, reach: float) -> np.ndarray:
         """Each face's squared distance to its nearest face here, exactly, where that is
@@ -242,7 +246,8 @@ class _Block:
             members = self.members(np.nonzero(wanted[rows].any(axis=0))[0])
             refs = self.vectors[members]
             rough = squared_distances(rough_faces[rows], refs, self.norms[members])
-            squared[rows] = _exact_nearest(faces[rows], refs, rough)
+            window = _window(faces[rows], self.norms[members])
+            squared[rows] = _exact_nearest(faces[rows], refs, rough, window)
         squared[squared > reach * reach] = np.inf
         return squared
 
@@ -259,16 +264,27 @@ def _chunks(rows: np.ndarray, refs: int) -> list[np.ndarray]:
     return [rows[begin : begin + step] for begin in range(0, len(rows), step)]
 
 
-def _exact_nearest(faces: np.ndarray, refs: np.ndarray, rough: np.ndarray) -> np.ndarray:
+def _window(faces: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Per face, twice the most a float32 squared distance to any of the faces of `norms` can
+    be off by: |a|² + |b|² − 2a·b, each term rounded over d + 2 operations, is within
+    (d + 2) u (|a| + |b|)² ≤ 2 (d + 2) u (|a|² + |b|²) of the truth (u = 2⁻²⁴)."""
+    bound = 4.0 * (faces.shape[1] + 2) * 2.0**-24
+    window: np.ndarray = bound * ((faces * faces).sum(axis=1) + float(norms.max()))
+    return window
+
+
+def _exact_nearest(
+    faces: np.ndarray, refs: np.ndarray, rough: np.ndarray, window: np.ndarray
+) -> np.ndarray:
     """Each face's squared distance to its nearest of `refs`, measured element by element in
     float64, from `rough`, the same distances by a float32 product: the nearest by `rough` is
-    measured again, and, for the few faces with another within `_WINDOW` of it, those too."""
+    measured again, and, for the few faces with another within `window` of it, those too."""
     nearest = rough.argmin(axis=1)
-    least = rough[np.arange(len(faces)), nearest]
+    least = rough[np.arange(len(faces)), nearest] + window
     exact: np.ndarray = np.square(faces - refs[nearest].astype(np.float64)).sum(axis=1)
-    tied = np.nonzero((rough <= (least + _WINDOW)[:, None]).sum(axis=1) > 1)[0]
+    tied = np.nonzero((rough <= least[:, None]).sum(axis=1) > 1)[0]
     for row in tied.tolist():
-        close = refs[np.nonzero(rough[row] <= least[row] + _WINDOW)[0]].astype(np.float64)
+        close = refs[np.nonzero(rough[row] <= least[row])[0]].astype(np.float64)
         exact[row] = np.square(faces[row] - close).sum(axis=1).min()
     return exact
 

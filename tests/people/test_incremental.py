@@ -353,3 +353,15 @@ def test_an_edit_after_an_edit_reads_only_its_own_events_and_rescans_no_confirme
     monkeypatch.undo()
     assert_equals_full(library, full.reference)
     assert full.calls == 0
+
+
+def test_a_state_killed_between_its_upsert_and_its_basis_is_recomputed_at_the_next_refresh(
+    album: Album, library: Library, full: Computes
+) -> None:
+    edits.name(library, album.face_of(FRANK), "Frank")
+    stored = library.table("people_state", state.STATE)
+    stored.update_field_metadata({"path": "face", "metadata": {"roost.basis": state._PENDING}})
+    full.calls = 0
+    state.refresh(library)
+    assert full.calls == 1
+    assert_equals_full(library, full.reference)
