@@ -120,22 +120,6 @@ def squared_distances(
     return result
 
 
-def cover(points: np.ndarray, radius: float) -> tuple[list[int], np.ndarray]:
-    """Indices of some of `points` such that every point is within `radius` of one of them
-    (greedy: the first point not yet covered is the next centre), and for each point the
-    centre that covered it (its position in that list)."""
-    covered = np.full(len(points), -1)
-    norms = (points * points).sum(1)
-    centres: list[int] = []
-    while (left := np.nonzero(covered < 0)[0]).size:
-        centre = int(left[0])
-        near = squared_distances(points[[centre]], points[left], norms[left])[0] <= radius**2
-        covered[left[near]] = len(centres)
-        covered[centre] = len(centres)  # itself, whatever the product's last bits say
-        centres.append(centre)
-    return centres, covered
-
-
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of a and b, through one matrix product."""
     result: np.ndarray = np.sqrt(np.maximum(squared_distances(a, b), 0.0))

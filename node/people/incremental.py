@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -60,13 +60,12 @@ from node.model.scorer import model_version
 from node.people.clusters import (
     clusters_at,
     clusters_table,
-    cover,
     pairwise_distances,
     read_clusters,
     squared_distances,
 )
 from node.people.faces import FaceSet, faces_at, load_faces
-from node.people.references import Evidence, References
+from node.people.references import Evidence, References, confirmed_of, of_kind
 from node.people.scoring import Scorer
 from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
@@ -143,7 +142,7 @@ class Corpus:
         if not queries:
             return set()
         vectors = self.faces.vectors
-        centres, _ = cover(vectors[queries], _COVER)
+        centres = _cover(vectors[queries], _COVER)
         candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
         asked = vectors[queries]
         found = set(queries)
@@ -174,6 +173,18 @@ class Corpus:
             faces.vectors[chosen],
             faces.good[chosen],
         )
+
+
+def _cover(points: np.ndarray, radius: float) -> list[int]:
+    """Indices of some of `points` such that every point is within `radius` of one of them
+    (greedy: the first point not yet covered is the next centre)."""
+    covered = np.zeros(len(points), bool)
+    centres = []
+    while not covered.all():
+        centre = int(np.argmin(covered))
+        centres.append(centre)
+        covered |= squared_distances(points[[centre]], points)[0] <= radius * radius
+    return centres
 
 
 def corpus(library: Library) -> Corpus:
@@ -262,46 +273,43 @@ def plan(
     if model_version(library) != 0 or (before is not None and not before.kept_in(found)):
         return None
     where = found.where
+    confirmed = _changed(old.confirmed(), new.confirmed())
     placed = found.placed_at(logs[0]) if before is None else None
     if placed is not None and not _kind_changed(old, new):
         refs_before, was = placed
-        moves = _moves(refs_before, old, new, where)
+        moves = _moves(refs_before, confirmed, new, where)
         refs_after = refs_before.moved(moves, found.clusters)
         scorer = was.moved(refs_after, refs_before.touched(moves), found.faces, where)
         changed_refs = set(moves)
     else:
         ids_then = where.keys() if before is None else before.ids
         clusters_then = found.clusters if before is None else before.clusters
-        refs_before = References.build(
-            {f: s for f, s in _people(old).items() if f in ids_then}, clusters_then
-        )
-        refs_after = References.build(
-            {f: s for f, s in _people(new).items() if f in where}, found.clusters
-        )
+        refs_before = References.build(_people(old, ids_then), clusters_then)
+        refs_after = References.build(_people(new, where), found.clusters)
         scorer = DistanceScorer.from_references(refs_after, found.faces, where)
         changed_refs = _changed(refs_before.by_face, refs_after.by_face)
     found.keep(logs[1], refs_after, scorer)
+    changed = (confirmed, changed_refs)
     moved, relabelled = _moved(
-        found, before, old, new, hints, scorer.rules.reach, (refs_before, refs_after), changed_refs
+        found, before, old, new, hints, scorer.rules.reach, (refs_before, refs_after), changed
     )
     new_clusters = {f: found.clusters.get(f) for f in relabelled}
     return Plan(found.subset(moved), found.clusters, scorer, new_clusters)
 
 
 def _moves(
-    references: References, old: Labels, new: Labels, where: Mapping[str, int]
+    references: References, confirmed: set[str], new: Labels, where: Mapping[str, int]
 ) -> dict[str, str | None]:
     """The faces in the corpus whose person the labels changed (None: no longer a confirmed
     person), from the faces whose confirmation changed; subjects' kinds are the same."""
-    before, after = old.confirmed(), new.confirmed()
-    people = {s for s, kind in _kinds(new).items() if kind == Kind.PERSON}
+    after = new.confirmed()
+    people = of_kind(new, Kind.PERSON)
     moves: dict[str, str | None] = {}
-    for face, _ in before.items() ^ after.items():
-        if face in where:
-            subject = after.get(face)
-            subject = subject if subject in people else None
-            if references.by_face.get(face) != subject:
-                moves[face] = subject
+    for face in confirmed & where.keys():
+        subject = after.get(face)
+        subject = subject if subject in people else None
+        if references.by_face.get(face) != subject:
+            moves[face] = subject
     return moves
 
 
@@ -325,14 +333,15 @@ def _moved(
     hints: dict[str, list[str]],
     distance: float,
     references: tuple[References, References],
-    changed_refs: set[str],
+    changed: tuple[set[str], set[str]],
 ) -> tuple[set[int], set[str]]:
     """The rows of the faces that can move (the rules in the module's docstring), and the
     faces that only changed cluster. A face new since `then` is placed again, and so is one
     in another cluster unless both clusters have the same evidence (a face's cluster matters
     to its placement only through that, and through having one at all); a confirmed one of
     those is a confirmed face that came or went, like one the labels changed. `references`:
-    the confirmed people before and after, of which `changed_refs` differ."""
+    the confirmed people before and after; `changed`: the faces whose confirmation changed,
+    and those of them whose reference did."""
     where, clusters = found.where, found.clusters
     clusters_then = clusters if then is None else then.clusters
     before, after = references
@@ -345,7 +354,8 @@ def _moved(
         }
         relabelled = _same_evidence(regrouped & then.ids, clusters_then, clusters, *evidence)
     rejected = ({f: frozenset(s) for f, s in labels.rejected().items()} for labels in (old, new))
-    faces = _changed(old.confirmed(), new.confirmed()) | _changed(*rejected) | changed_refs
+    confirmed, changed_refs = changed
+    faces = confirmed | _changed(*rejected) | changed_refs
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
     near = found.within(distance, (where[f] for f in changed_refs))
     rows |= _nearest_moved(found, near, references, changed_refs, distance)
@@ -429,10 +439,9 @@ def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return nearest
 
 
-def _people(labels: Labels) -> dict[str, str]:
-    """Confirmed face → person: the faces the distance rules compare against."""
-    people = {s for s, kind in _kinds(labels).items() if kind == Kind.PERSON}
-    return {f: s for f, s in labels.confirmed().items() if s in people}
+def _people(labels: Labels, faces: Collection[str]) -> dict[str, str]:
+    """Confirmed face (of `faces`) → person: the faces the distance rules compare against."""
+    return confirmed_of(labels, Kind.PERSON, faces)
 
 
 def _changed(before: Mapping[str, Hashable], after: Mapping[str, Hashable]) -> set[str]:

@@ -10,8 +10,10 @@ from scratch (`build`) gives the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+
+from protocol.labels import Kind, Labels
 
 Evidence = Mapping[str, frozenset[str]]  # cluster → the subjects confirmed in it
 
@@ -81,3 +83,15 @@ class References:
         return {
             s for face, subject in moves.items() for s in (self.by_face.get(face), subject) if s
         }
+
+
+def of_kind(labels: Labels, kind: Kind) -> set[str]:
+    """The live subjects of `kind`."""
+    return {s for s, subject in labels.subjects.items() if subject.kind == kind}
+
+
+def confirmed_of(labels: Labels, kind: Kind, faces: Collection[str]) -> dict[str, str]:
+    """Confirmed face (of `faces`) → subject, for subjects of `kind`: what the distance rules
+    compare against in one space (people's faces, or pets' bodies)."""
+    subjects = of_kind(labels, kind)
+    return {f: s for f, s in labels.confirmed().items() if s in subjects and f in faces}

@@ -31,7 +31,7 @@ import numpy as np
 
 from node.people.clusters import pairwise_distances, squared_distances
 from node.people.faces import FaceSet
-from node.people.references import Evidence, References
+from node.people.references import Evidence, References, confirmed_of
 from node.people.scoring import FaceBatch, Thresholds
 from protocol.labels import Kind, Labels
 
@@ -111,8 +111,7 @@ class DistanceScorer:
         faces. Pets are proposed for their bodies, in the bodies' own space (`node.pets.place`).
         """
         where = faces.index()
-        of_kind = {s for s, subject in labels.subjects.items() if subject.kind == kind}
-        refs = {f: s for f, s in labels.confirmed().items() if s in of_kind and f in where}
+        refs = confirmed_of(labels, kind, where.keys())
         return cls.from_references(References.build(refs, clusters), faces, where, rules)
 
     @classmethod
