@@ -72,6 +72,22 @@ def _high_water_kb(pid: int) -> int:
     return 0
 
 
+def phase_peak_mb(reset: bool = True) -> float | None:
+    """This process's peak resident memory since the last reset, in MB, then (by default) the
+    peak reset to what it holds now (`/proc/self/clear_refs`, Linux): so that one phase of a
+    benchmark is measured apart from what an earlier one held for a moment. None where the
+    kernel does not offer it."""
+    peak = _high_water_kb(os.getpid())
+    if not peak:
+        return None
+    if reset:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return None
+    return peak / 1024
+
+
 def percentile(values: list[float], q: float) -> float:
     """The nearest-rank `q` quantile (0–1) of `values`: one of the values measured."""
     ordered = sorted(values)

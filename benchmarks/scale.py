@@ -24,7 +24,9 @@ Measured, in this one warm process unless said otherwise:
 - the TUI's people screen opening (`tui.data.Roost`: the state, its subjects, the first
   page of cards and their thumbnails), after an edit (state read again) and warm;
 - derive (`node.derive.derive`: clustering, then the people state) for 1,000 new faces;
-- this process's peak RSS (what a node doing all of this would hold).
+- this process's peak RSS (what a node doing all of this would hold), and its peak in each
+  phase apart (`phase_peak_rss_mb`: building the library, the first names, the full
+  recomputation, edits with the TUI and searches, derive).
 
 Prints one JSON object on its last line.
 
@@ -52,7 +54,7 @@ import numpy as np
 import pyarrow as pa
 
 from benchmarks.labeling import identity_faces
-from benchmarks.measure import index_with_roost, percentile, run_measured
+from benchmarks.measure import index_with_roost, percentile, phase_peak_mb, run_measured
 from node.derive import derive
 from node.library.schema import FILES, MEDIA, face_id, faces_schema
 from node.library.store import Library
@@ -267,10 +269,13 @@ def measure(home: Home, people: list[str], count: int, rng: np.random.Generator)
     for cluster in sorted({c for c in read_clusters(library).values() if c is not None}):
         by_person.setdefault(int(cluster.split("-")[1]), []).append(cluster)
     names = {k: f"P{k:03d}" for k in by_person}
+    peaks: dict[str, float | None] = {"build": phase_peak_mb()}
     with library.labels_lock():
         for k in sorted(by_person)[:NAMED]:  # the family's names so far
             edits.name(library, by_person[k][0], names[k])
+        peaks["first_names"] = phase_peak_mb()  # the first edits build the corpus and scorer
         full_ms, _ = timed(partial(state.recompute, library))
+    peaks["full_recompute"] = phase_peak_mb()
     result["full_recompute_ms"] = round(full_ms, 1)
     result["confirmed_faces"] = len(state.read_state(library).labels.confirmed())
     timings = _edits(library, by_person, names, count, rng)
@@ -286,6 +291,7 @@ def measure(home: Home, people: list[str], count: int, rng: np.random.Generator)
         "warm": round(screen_warm, 1),
     }
     result["search_person_year"] = _searches(library, [names[k] for k in sorted(names)], rng)
+    peaks["edits_tui_search"] = phase_peak_mb()
     cli = [sys.executable, "-m", "node.cli", "--home", str(home.root)]
     for key, command in (
         ("roost_people", ["people", "--json"]),
@@ -293,8 +299,11 @@ def measure(home: Home, people: list[str], count: int, rng: np.random.Generator)
     ):
         ran = run_measured([*cli, *command])
         result[key] = {"s": round(ran.seconds, 2), "peak_rss_mb": round(ran.peak_rss_mb)}
+    phase_peak_mb()
     result["derive_1000_new_faces_s"] = round(_derive_new_faces(library, rng), 2)
+    peaks["derive"] = phase_peak_mb(reset=False)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["phase_peak_rss_mb"] = {k: None if v is None else round(v) for k, v in peaks.items()}
     return result
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -124,6 +125,8 @@ class Library:
         os.environ.setdefault("LANCE_LOG", "error")  # Lance warns for every new table
         lancedb = import_lancedb()  # without the parts Roost never uses: a second less
         self._db = lancedb.connect(str(root), read_consistency_interval=timedelta(0))
+        self._tables: dict[str, Any] = {}  # opened once: every read checks for newer versions
+        self._tables_lock = threading.Lock()
         self.files = self.table("files", FILES)
         self.media = self.table("media", MEDIA)  # format 1's has two more columns
         self.faces = self._faces_table(meta.space)
@@ -183,11 +186,19 @@ class Library:
 
         What is derived from the index (clusters, places) or said about it (labels) lives beside
         it, so that one folder is the whole library and one lock guards all of it.
+
+        Opened once per `Library` (an edit asks for a dozen tables, and opening one is a
+        round trip): reads through it still see what was committed since (above).
         """
+        with self._tables_lock:
+            if (kept := self._tables.get(name)) is not None:
+                return kept
         try:
-            return self._db.open_table(name)  # its schema may carry metadata `schema` lacks
+            table = self._db.open_table(name)  # its schema may carry metadata `schema` lacks
         except ValueError:
-            return self._db.create_table(name, schema=schema, exist_ok=True)
+            table = self._db.create_table(name, schema=schema, exist_ok=True)
+        with self._tables_lock:
+            return self._tables.setdefault(name, table)
 
     def table_at(self, name: str, version: int) -> Any | None:
         """A table as it stood at `version` (what a stored state was computed from); None if
@@ -217,6 +228,8 @@ class Library:
 
     def drop_table(self, name: str) -> None:
         """Remove a table if it exists (derived data rebuilt from scratch, a finished space)."""
+        with self._tables_lock:
+            self._tables.pop(name, None)
         if self.has_table(name):
             self._db.drop_table(name)
 
@@ -225,7 +238,7 @@ class Library:
         named = {s.faces for s in (self.meta.space, self.meta.next_space) if s is not None}
         for name in self._db.list_tables().tables:
             if (name == LEGACY_FACES or name.startswith("faces-")) and name not in named:
-                self._db.drop_table(name)
+                self.drop_table(name)
 
     def faces_table_named(self, name: str) -> Any | None:
         """A faces table by name, if it exists (an earlier space's, during a re-embed)."""

@@ -120,6 +120,16 @@ def squared_distances(
     return result
 
 
+def rounding_window(faces: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Per face, twice the most a float32 squared distance (`squared_distances`) to any of the
+    faces of `norms` can be off by: |a|² + |b|² − 2a·b, each term rounded over d + 2
+    operations, is within (d + 2) u (|a| + |b|)² ≤ 2 (d + 2) u (|a|² + |b|²) of the truth
+    (u = 2⁻²⁴)."""
+    bound = 4.0 * (faces.shape[1] + 2) * 2.0**-24
+    window: np.ndarray = bound * ((faces * faces).sum(axis=1) + float(norms.max()))
+    return window
+
+
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of a and b, through one matrix product."""
     result: np.ndarray = np.sqrt(np.maximum(squared_distances(a, b), 0.0))

@@ -41,15 +41,16 @@ people's faces are compared against. The family model (`node.model.scorer`) scor
 against prototypes that move with the confirmed faces of people it does not know yet; no such
 bound is shown for it, so with a model `plan` returns None and the caller recomputes everything.
 
-Neighbours are found exactly, by a matrix product over every face's vector held in memory once
-per version of the faces table (`Corpus`): 128 MB at 250,000 faces of 128 dimensions.
+Neighbours are found by float32 matrix products, with bounds that cover their rounding, over
+every face's vector held in memory once per version of the faces table (`Corpus`): 128 MB at
+250,000 faces of 128 dimensions.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -60,8 +61,8 @@ from node.model.scorer import model_version
 from node.people.clusters import (
     clusters_at,
     clusters_table,
-    pairwise_distances,
     read_clusters,
+    rounding_window,
     squared_distances,
 )
 from node.people.faces import FaceSet, faces_at, load_faces
@@ -71,13 +72,10 @@ from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
 
 _QUERY_BLOCK = 64  # faces whose distances to every face are computed at once (64 × n floats)
-# A kept face must be nearer by this much to show a face keeps its nearest: float64 distances
-# are off by about 1e-8, and a near tie is placed again rather than guessed.
-_TIE = 1e-6
 _SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
-_KEPT_BLOCK = 4096  # confirmed faces compared at once there
-_AT_ONCE = 1 << 22  # distances in one product (32 MB in float64): memory stays flat
+_AT_ONCE = 1 << 22  # distances in one product (16 MB in float32): memory stays flat
 _COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
+_SLACK = 1e-3  # how far `Corpus.within` widens its bound: float32 distances are off by ~1e-5
 _CORPORA_KEPT = 2
 Placed = tuple[References, DistanceScorer]  # the confirmed people, and their scorer
 _PLACED_KEPT = 2  # label logs per corpus: the one an edit starts from, and its own
@@ -131,38 +129,36 @@ class Corpus:
             found.setdefault(media, []).append(row)
         return found
 
-    def within(self, distance: float, rows: Iterable[int]) -> set[int]:
-        """The rows of every face within `distance` of any face in `rows` (those included).
+    def within(
+        self, distance: float, rows: Iterable[int], settled: Container[str] = frozenset()
+    ) -> set[int]:
+        """The rows of `rows` and of every face within `distance` of any of them, and some
+        more (never fewer): the faces that can be within it, but for those in `settled` (the
+        confirmed ones: no neighbour moves them). The caller measures each one it keeps.
 
         Naming a cluster asks this for hundreds of faces, mostly near one another. So they
-        are first covered by a few of them (each asked face within `_COVER` of one), every
-        face within `distance + _COVER` of those is a candidate (the triangle inequality), and
-        only the candidates are compared with every asked face."""
+        are first covered by a few of them, the centres (each asked face within `_COVER` of
+        one): a face farther than `distance + _COVER` from every centre is within `distance`
+        of no asked face (the triangle inequality), and is left out. Float32 rounding is far
+        inside `_SLACK`, which widens the bound."""
         queries = sorted(set(rows))
         if not queries:
             return set()
-        vectors = self.faces.vectors
-        centres = _cover(vectors[queries], _COVER)
-        candidates = self._near(vectors[[queries[c] for c in centres]], distance + _COVER)
-        asked = vectors[queries]
-        found = set(queries)
-        step = max(1, _AT_ONCE // len(queries))
-        for begin in range(0, len(candidates), step):
-            block = candidates[begin : begin + step]
-            near = (squared_distances(vectors[block], asked) <= distance * distance).any(axis=1)
-            found.update(block[i] for i in np.nonzero(near)[0].tolist())
-        return found
+        ids = self.faces.ids
+        asked = self.faces.vectors[queries]
+        nearest = self._nearest_squared(asked[_cover(asked, _COVER)])
+        near = np.nonzero(nearest <= (distance + _COVER + _SLACK) ** 2)[0].tolist()
+        return set(queries) | {r for r in near if ids[r] not in settled}
 
-    def _near(self, points: np.ndarray, distance: float) -> list[int]:
-        """Rows within `distance` of any of `points`, in one pass over every face per block."""
+    def _nearest_squared(self, points: np.ndarray) -> np.ndarray:
+        """Each face's squared distance to the nearest of `points`, in one pass over every
+        face per block of points (float32, as the vectors are stored)."""
         vectors, norms = self.faces.vectors, self._norms
-        found = np.zeros(len(vectors), bool)
+        nearest = np.full(len(vectors), np.inf, np.float32)
         for begin in range(0, len(points), _QUERY_BLOCK):
             block = points[begin : begin + _QUERY_BLOCK]
-            squared = squared_distances(block, vectors, norms)
-            found |= (squared <= distance * distance).any(axis=0)
-        rows: list[int] = np.nonzero(found)[0].tolist()
-        return rows
+            np.minimum(nearest, squared_distances(block, vectors, norms).min(axis=0), out=nearest)
+        return nearest
 
     def subset(self, rows: Iterable[int]) -> FaceSet:
         chosen = sorted(set(rows))
@@ -173,6 +169,13 @@ class Corpus:
             faces.vectors[chosen],
             faces.good[chosen],
         )
+
+
+def _min_squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each row of a's squared distance to the nearest row of b, in blocks of `_AT_ONCE`."""
+    step = max(1, _AT_ONCE // len(b))
+    parts = [squared_distances(a[i : i + step], b).min(axis=1) for i in range(0, len(a), step)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
 def _cover(points: np.ndarray, radius: float) -> list[int]:
@@ -357,7 +360,7 @@ def _moved(
     confirmed, changed_refs = changed
     faces = confirmed | _changed(*rejected) | changed_refs
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
-    near = found.within(distance, (where[f] for f in changed_refs))
+    near = found.within(distance, (where[f] for f in changed_refs), settled=new.confirmed())
     rows |= _nearest_moved(found, near, references, changed_refs, distance)
     evidence_of = changed_refs | (regrouped & (before.by_face.keys() | after.by_face.keys()))
     for cluster in _changed_evidence(clusters_then, clusters, *evidence, evidence_of):
@@ -402,41 +405,31 @@ def _nearest_moved(
     For a person whose confirmed faces changed, a face keeps its nearest one if a face
     confirmed both before and after (kept) is nearer to it than every face that came or went:
     then that kept face is the nearest, before and after. A few kept faces nearest to the
-    changing ones usually show it at once; the rest are compared with all kept faces."""
+    changing ones usually show it at once; the rest are compared with all kept faces.
+    Distances are squared float32 products, each with its rounding bound
+    (`rounding_window`): a face is kept only where that is shown despite rounding."""
     where, vectors = found.where, found.faces.vectors
     rows = np.array(sorted(near), np.int64)
-    points = vectors[rows].astype(np.float64)
+    points = vectors[rows]
     moved = np.zeros(len(rows), bool)
     before, after = references
     for subject in {s for f in changed for s in (before.by_face.get(f), after.by_face.get(f)) if s}:
         was = before.by_subject.get(subject, frozenset())
         now = after.by_subject.get(subject, frozenset())
-        changing = vectors[[where[f] for f in sorted(was ^ now)]].astype(np.float64)
-        kept = vectors[[where[f] for f in sorted(was & now)]].astype(np.float64)
-        to_change = _nearest_distance(points, changing)
-        open_rows = np.nonzero((to_change <= distance) & ~moved)[0]
+        changing = vectors[[where[f] for f in sorted(was ^ now)]]
+        kept = vectors[[where[f] for f in sorted(was & now)]]
+        to_change = _min_squared(points, changing)
+        least = to_change - rounding_window(points, (changing * changing).sum(axis=1))
+        open_rows = np.nonzero((least <= distance * distance) & ~moved)[0]
         if len(kept) and len(open_rows):
-            closest = np.argsort(_nearest_distance(kept, changing))[:_SAMPLE]
+            closest = np.argsort(_min_squared(kept, changing))[:_SAMPLE]
             for among in (kept[closest], kept):
-                nearer = _nearest_distance(points[open_rows], among) + _TIE
-                beaten = nearer < to_change[open_rows]
-                open_rows = open_rows[~beaten]
+                most = _min_squared(points[open_rows], among) + rounding_window(
+                    points[open_rows], (among * among).sum(axis=1)
+                )
+                open_rows = open_rows[most >= least[open_rows]]
         moved[open_rows] = True
     return {int(r) for r in rows[moved]}
-
-
-def _nearest_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """For each row of a, its distance to the nearest row of b (float64, in blocks)."""
-    nearest = np.full(len(a), np.inf)
-    step = max(1, _AT_ONCE // _KEPT_BLOCK)
-    for begin in range(0, len(b), _KEPT_BLOCK):
-        block = b[begin : begin + _KEPT_BLOCK]
-        for start in range(0, len(a), step):
-            nearest[start : start + step] = np.minimum(
-                nearest[start : start + step],
-                pairwise_distances(a[start : start + step], block).min(1),
-            )
-    return nearest
 
 
 def _people(labels: Labels, faces: Collection[str]) -> dict[str, str]:

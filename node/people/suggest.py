@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from node.people.clusters import pairwise_distances, squared_distances
+from node.people.clusters import pairwise_distances, rounding_window, squared_distances
 from node.people.faces import FaceSet
 from node.people.references import Evidence, References, confirmed_of
 from node.people.scoring import FaceBatch, Thresholds
@@ -40,6 +40,7 @@ _MAX_GROUPS = 512  # groups of one subject's confirmed faces, at most
 _FACES_AT_ONCE = 4096  # faces compared with every group's centre at once
 _MARGIN = 1e-3  # added to the reach where a group's bound decides: float64 rounding is far less
 _DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (32 MB float32)
+_FACES_TOGETHER = 128  # faces compared with the union of the groups they want, at most
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class DistanceScorer:
         Placing a few faces again must give exactly what placing all of them gives (the
         logistic's slope makes a distance's last bits visible), but a matrix product's last
         bits depend on its shape and on the CPU's kernels. So a float32 product only finds,
-        per subject, the confirmed faces within its rounding bound (`_window`) of the
+        per subject, the confirmed faces within its rounding bound (`rounding_window`) of the
         nearest, and those few are measured again in float64, element by element: the same
         arithmetic for a face however many are scored with it, and the nearest of those is
         the nearest of all, exactly."""
@@ -235,41 +236,37 @@ class _Block:
 
     def nearest(self, faces: np.ndarray, reach: float) -> np.ndarray:
         """Each face's squared distance to its nearest face here, exactly, where that is
-        within `reach`; else infinity. A face can be within reach of a group only if the
-        group's centre is within reach plus its radius (the triangle inequality; with a
-        margin for rounding), so only those groups' faces are compared with it."""
+        within `reach`; else infinity.
+
+        A face is compared only with the groups that can hold its nearest: a group's faces
+        are at least its centre's distance less its radius away (the triangle inequality),
+        and the nearest is at most as far as the nearest centre, itself a face here, and
+        within reach; with a margin for rounding. Faces are taken in the order of their
+        nearest centre, a few at a time, so that the faces compared together want much the
+        same groups."""
         squared = np.full(len(faces), np.inf)
-        wanted = pairwise_distances(faces, self.centres) - self.radii <= reach + _MARGIN
+        to_centres = pairwise_distances(faces, self.centres)
+        bound = np.minimum(to_centres.min(axis=1), reach) + _MARGIN
+        wanted = to_centres - self.radii <= bound[:, None]
+        asking = np.nonzero(wanted.any(axis=1))[0]
+        asking = asking[np.argsort(to_centres[asking].argmin(axis=1), kind="stable")]
         rough_faces = faces.astype(np.float32)
-        for rows in _chunks(np.nonzero(wanted.any(axis=1))[0], len(self.vectors)):
-            members = self.members(np.nonzero(wanted[rows].any(axis=0))[0])
+        sizes = np.diff(self.starts)
+        for rows in _chunks(asking, len(self.vectors)):
+            members = np.nonzero(np.repeat(wanted[rows].any(axis=0), sizes))[0]
             refs = self.vectors[members]
             rough = squared_distances(rough_faces[rows], refs, self.norms[members])
-            window = _window(faces[rows], self.norms[members])
+            window = rounding_window(faces[rows], self.norms[members])
             squared[rows] = _exact_nearest(faces[rows], refs, rough, window)
         squared[squared > reach * reach] = np.inf
         return squared
 
-    def members(self, groups: np.ndarray) -> np.ndarray:
-        """The rows of the faces of `groups`."""
-        return np.concatenate(
-            [np.arange(self.starts[g], self.starts[g + 1]) for g in groups.tolist()]
-        )
-
 
 def _chunks(rows: np.ndarray, refs: int) -> list[np.ndarray]:
-    """`rows` in chunks whose products with `refs` faces stay under `_DISTANCES_AT_ONCE`."""
-    step = max(1, _DISTANCES_AT_ONCE // refs)
+    """`rows` in chunks of at most `_FACES_TOGETHER`, whose products with `refs` faces stay
+    under `_DISTANCES_AT_ONCE`."""
+    step = max(1, min(_FACES_TOGETHER, _DISTANCES_AT_ONCE // refs))
     return [rows[begin : begin + step] for begin in range(0, len(rows), step)]
-
-
-def _window(faces: np.ndarray, norms: np.ndarray) -> np.ndarray:
-    """Per face, twice the most a float32 squared distance to any of the faces of `norms` can
-    be off by: |a|² + |b|² − 2a·b, each term rounded over d + 2 operations, is within
-    (d + 2) u (|a| + |b|)² ≤ 2 (d + 2) u (|a|² + |b|²) of the truth (u = 2⁻²⁴)."""
-    bound = 4.0 * (faces.shape[1] + 2) * 2.0**-24
-    window: np.ndarray = bound * ((faces * faces).sum(axis=1) + float(norms.max()))
-    return window
 
 
 def _exact_nearest(

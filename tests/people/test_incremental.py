@@ -18,7 +18,7 @@ from node.library.store import Library
 from node.people import edits, incremental, scoring, state
 from node.people.clusters import CLUSTERS, clusters_table, pairwise_distances, read_clusters
 from node.people.events import EventLog, new_subject_id
-from node.people.faces import load_faces
+from node.people.faces import FaceSet, load_faces
 from node.people.scoring import FaceBatch, Placement, Scorer
 from node.people.suggest import FACES
 from node.vision.tables import is_body
@@ -365,3 +365,66 @@ def test_a_state_killed_between_its_upsert_and_its_basis_is_recomputed_at_the_ne
     state.refresh(library)
     assert full.calls == 1
     assert_equals_full(library, full.reference)
+
+
+def test_within_returns_every_face_in_reach_and_no_settled_one() -> None:
+    """`Corpus.within` may return more faces than are within the distance, never fewer, and
+    leaves out the settled ones (but for those asked about). Asked faces lie on a line, 0.02
+    apart; beside each, faces lie just inside and just outside the distance: those inside
+    are farther than it from the faces that stand for the asked ones (`_COVER` apart)."""
+    distance, dim = 0.5, 128
+    line = np.zeros((51, dim))
+    line[:, 0] = np.arange(51) * 0.02
+    inside, outside = line.copy(), line.copy()
+    inside[:, 1], outside[:, 1] = 0.999 * distance, 1.001 * distance
+    far = np.random.default_rng(7).normal(size=(200, dim))
+    vectors = np.concatenate([line, inside, outside, far]).astype(np.float32)
+    ids = [f"f{i}" for i in range(len(vectors))]
+    found = incremental.Corpus(load_faces_of(ids, vectors), {})
+    asked = list(range(51))
+    settled = {ids[i] for i in range(1, len(ids), 4)}
+    got = found.within(distance, asked, settled)
+    near = pairwise_distances(vectors[asked], vectors).min(axis=0) <= distance
+    expected = {i for i in np.nonzero(near)[0].tolist() if ids[i] not in settled} | set(asked)
+    assert len(expected) > 51 + 30  # most of the faces just inside
+    assert expected <= got
+    assert not {ids[i] for i in got - set(asked)} & settled
+
+
+def load_faces_of(ids: list[str], vectors: np.ndarray) -> FaceSet:
+    return FaceSet(ids, ids, vectors, np.ones(len(ids), bool))
+
+
+@pytest.mark.parametrize("replaced", [0, 1, 5, 64, 65, 700])
+def test_a_patched_state_holds_each_face_once_with_its_new_row(replaced: int) -> None:
+    """`state._patched` (slices for a few rows, a filter for many): the same rows as taking
+    the replaced faces out and adding the new rows, and a bounded number of chunks however
+    many edits patch it."""
+    n = 2000
+    rng = np.random.default_rng(replaced)
+
+    def rows(faces: list[str], status: str) -> pa.Table:
+        return pa.table(
+            {
+                "face": faces,
+                "media_hash": faces,
+                "cluster": [None] * len(faces),
+                "subject": [None] * len(faces),
+                "status": [status] * len(faces),
+                "confidence": pa.array([0.5] * len(faces), pa.float32()),
+            },
+            state.STATE,
+        )
+
+    table = rows([f"f{i}" for i in range(n)], "unclustered")
+    for _ in range(40):
+        chosen = [f"f{i}" for i in rng.choice(n, replaced, replace=False).tolist()]
+        patch = rows([*chosen, f"new{rng.integers(1 << 30)}"], "suggested")
+        expected = {r["face"]: r for r in table.to_pylist()} | {
+            r["face"]: r for r in patch.to_pylist()
+        }
+        table = state._patched(table, patch)
+        got = table.to_pylist()
+        assert len(got) == len(expected)
+        assert {r["face"]: r for r in got} == expected
+        assert table.column("face").num_chunks <= state._MAX_CHUNKS
