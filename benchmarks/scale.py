@@ -144,6 +144,7 @@ def build(home: Home, source: Source, n: int, rng: np.random.Generator) -> list[
         clusters_table(library).add(clusters)
         written += faces.num_rows
         photo += media.num_rows
+    library.compact()  # as an index run ends: fragments merged, scalar indexes made
     state.refresh(library)
     return people
 

@@ -233,6 +233,16 @@ class State:
             best[row.subject] = max(best.get(row.subject, 0.0), row.confidence)
         return who
 
+    @cached_property
+    def photos_of(self) -> dict[str, frozenset[str]]:
+        """Subject → the media hashes of the photos with an assigned face of it: what a
+        search by a person starts from, worked out once per state."""
+        photos: dict[str, set[str]] = {}
+        for media, subjects in self.by_photo.items():
+            for subject in subjects:
+                photos.setdefault(subject, set()).add(media)
+        return {subject: frozenset(media) for subject, media in photos.items()}
+
     def names_of(self, faces: list[str]) -> dict[str, str]:
         """Face id → the name of the person or pet it is (assigned faces only)."""
         subjects = self.labels.subjects

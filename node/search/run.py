@@ -35,6 +35,7 @@ from node.media.kind import MediaKind
 from node.models.store import ModelStore
 from node.people.state import State, read_state
 from node.places import Place, places_of
+from node.search.dates import taken
 from node.search.parse import parse_query
 from node.search.scenes import Scenes, match_scenes
 from node.settings import Home
@@ -108,7 +109,7 @@ def search(
     if not (wanted or query.taken or query.places or scenes.matches):
         return Answer(query, [], 0, notes)
     who = state.by_photo
-    matches = _Matcher(library, who, wanted, query, scenes)
+    matches = _Matcher(library, state, wanted, query, scenes)
     found = matches.photos()
     if not found:
         notes.append(_why_nothing(matches, query))
@@ -131,16 +132,17 @@ class _Matcher:
     def __init__(
         self,
         library: Library,
-        who: dict[str, dict[str, float]],
+        state: State,
         wanted: list[str],
         query: Query,
         scenes: Scenes,
     ) -> None:
-        self.library, self.who, self.wanted, self.query = library, who, wanted, query
+        self.library, self.state, self.wanted, self.query = library, state, wanted, query
+        self.who = state.by_photo
         self.scenes = scenes
 
     def with_subject(self, subject: str) -> set[str]:
-        return {h for h, people in self.who.items() if subject in people}
+        return set(self.state.photos_of.get(subject, ()))
 
     def at_places(self) -> set[str] | None:
         if not self.query.places:
@@ -153,14 +155,10 @@ class _Matcher:
         }
 
     def in_time(self, among: set[str] | None) -> list[dict[str, Any]]:
-        """Media rows (hash, taken_at, taken_local) among `among` (None: all) in the dates.
-
-        One scan of three columns, filtered here by hash: the table has no index on `hash`,
-        so `IN (...)` predicates, a few hundred hashes each, would scan it once per chunk."""
-        query = self.library.media.search()
-        if self.query.taken:
-            query = query.where(_date_condition(self.query.taken.widened()))
-        rows = query.select(["hash", "taken_at", "taken_local"]).limit(None).to_arrow()
+        """Media rows (hash, taken_at, taken_local) among `among` (None: all) in the dates,
+        from the dates a process holds per version of the media table (`node.search.dates`)."""
+        widened = self.query.taken.widened() if self.query.taken else None
+        rows = taken(self.library, *((widened.start, widened.end) if widened else ()))
         if among is not None:
             rows = rows.filter(pc.is_in(rows["hash"], value_set=pa.array(sorted(among))))
         return list(rows.to_pylist())
@@ -193,17 +191,6 @@ class _Matcher:
                 score *= _FUZZY_PENALTY
             found.append(_Found(row["hash"], row["taken_at"], row["taken_local"], round(score, 4)))
         return found
-
-
-def _date_condition(taken: DateRange) -> str:
-    """The range as a LanceDB predicate. Edges are written by `isoformat`, which pads the year
-    to four digits as SQL reads it (`%Y` writes the year 486 as "486", which LanceDB refuses)."""
-    parts = []
-    if taken.start is not None:
-        parts.append(f"taken_local >= TIMESTAMP '{taken.start.isoformat(sep=' ')}'")
-    if taken.end is not None:
-        parts.append(f"taken_local < TIMESTAMP '{taken.end.isoformat(sep=' ')}'")
-    return " AND ".join(parts)
 
 
 def _inside(taken: DateRange, moment: datetime) -> bool:

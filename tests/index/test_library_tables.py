@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from node.library.schema import FILES
 from node.library.store import Library
 
 SCHEMA = pa.schema([pa.field("key", pa.string(), nullable=False)])
@@ -33,3 +34,30 @@ def test_a_dropped_table_is_opened_afresh_and_empty(tmp_path: Path) -> None:
     library.table("notes", SCHEMA).add(pa.table({"key": ["a"]}, SCHEMA))
     library.drop_table("notes")
     assert library.table("notes", SCHEMA).count_rows() == 0
+
+
+def _files(*pairs: tuple[str, str]) -> pa.Table:
+    return pa.table(
+        {
+            "path": [p for p, _ in pairs],
+            "hash": [h for _, h in pairs],
+            "size": [1] * len(pairs),
+            "mtime_ns": [0] * len(pairs),
+        },
+        FILES,
+    )
+
+
+def test_compacting_indexes_paths_by_hash_and_paths_written_after_are_still_found(
+    tmp_path: Path,
+) -> None:
+    library = _open(tmp_path / "library")
+    library.files.add(_files(("/a.jpg", "h1"), ("/b.jpg", "h2"), ("/c.jpg", "h1")))
+    library.compact()
+    library.compact()  # a second time finds the index there
+    assert [i.columns for i in library.files.list_indices()] == [["hash"]]
+    library.files.add(_files(("/d.jpg", "h2")))
+    assert library.paths_by_hash(["h1", "h2", "h3"]) == {
+        "h1": ["/a.jpg", "/c.jpg"],
+        "h2": ["/b.jpg", "/d.jpg"],
+    }

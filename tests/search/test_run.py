@@ -8,6 +8,7 @@ id08 (each named as a cluster), Scooby the dog. When and where: see tests/albums
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -214,3 +215,19 @@ def test_the_answer_as_json(library: Library) -> None:
 def test_limit_keeps_the_best(library: Library) -> None:
     answer = search(library, parse(library, "Alice", NOW), limit=3)
     assert (len(answer.hits), answer.total) == (3, 9)
+
+
+def test_a_date_written_after_a_search_is_searched_by_the_same_process(
+    album: Album, tmp_path: Path
+) -> None:
+    """The dates a process holds (`node.search.dates`) are read again once the media table
+    has a new version: a running node answers with what an index run wrote since."""
+    library = Library.open(copy_home(album, tmp_path / "home") / "library")
+    assert ask(library, "1999").hits == []
+    record = library.file(str(album.path(DOG)))
+    assert record is not None
+    library.media.update(
+        where=f"hash = '{record['hash']}'",
+        values={"taken_local": datetime(1999, 6, 1, 12), "taken_at": "1999-06-01T12:00:00"},
+    )
+    assert found(album, ask(library, "1999")) == [DOG]
