@@ -179,11 +179,13 @@ class _Grouping:
         self._add(i, best)
 
     def _near(self, distances: np.ndarray, reach: float) -> dict[int, float]:
-        """Clusters whose nearest members are, on average, within `reach`."""
+        """Clusters whose nearest members are, on average, within `reach`. A cluster's
+        distances are taken by its members' rows, not by comparing every face's label: at
+        250,000 faces that was a pass over all of them per candidate cluster."""
         candidates = np.unique(self.label[(distances <= reach) & (self.label >= 0)])
         scores = {}
         for code in candidates.tolist():
-            nearest = np.sort(distances[self.label == code])[: self.rules.nearest]
+            nearest = np.sort(distances[self.members[code]])[: self.rules.nearest]
             score = float(nearest.mean())
             if score <= reach:
                 scores[code] = score

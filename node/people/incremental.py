@@ -242,7 +242,15 @@ class Before:
 
 
 def before_at(library: Library, faces_version: int, clusters_version: int) -> Before | None:
-    """The faces and clusters at those versions; None if either is gone."""
+    """The faces and clusters at those versions; None if either is gone. The corpus a
+    process kept at those versions (the one its last edit placed from) is taken as it is:
+    after an index run, reading the faces at the older version again cost a second and a
+    second copy of every vector."""
+    key = (str(library.root), library.meta.space.faces, faces_version, clusters_version)
+    with _lock:
+        kept = _corpora.get(key)
+    if kept is not None:
+        return Before(kept.faces, kept.clusters)
     faces = faces_at(library, faces_version)
     clusters = clusters_at(library, clusters_version)
     return None if faces is None or clusters is None else Before(faces, clusters)

@@ -173,7 +173,11 @@ def _add_photo(library: Library, like: str, photo: str, *, nudge: float = 0.0) -
 
 
 def test_an_index_run_places_only_its_new_faces_and_leaves_a_current_state(
-    album: Album, library: Library, full: Computes, placed: list[str]
+    album: Album,
+    library: Library,
+    full: Computes,
+    placed: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """After edits, a run that adds faces places those (and what they can move) only, not
     every face; and it merges the label log's fragments before it stores the state: a merge
@@ -183,7 +187,10 @@ def test_an_index_run_places_only_its_new_faces_and_leaves_a_current_state(
     full.calls = 0
     placed.clear()
     new = _add_photo(library, album.face_of(FRANK), "0" * 64, nudge=0.01)
+    read_at: list[int] = []
+    monkeypatch.setattr(incremental, "faces_at", lambda _, version: read_at.append(version))
     derive(library)
+    assert read_at == []  # the faces before the run are the corpus the edits placed from
     assert new in read_clusters(library)
     assert full.calls == 0 and new in placed and len(placed) < len(load_faces(library).ids) // 4
     assert _is_current(library)
