@@ -71,7 +71,6 @@ from node.people.scoring import Scorer
 from node.people.suggest import DistanceScorer
 from protocol.labels import Kind, Labels
 
-_QUERY_BLOCK = 64  # faces whose distances to every face are computed at once (64 × n floats)
 _SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
 _AT_ONCE = 1 << 22  # distances in one product (16 MB in float32): memory stays flat
 _COVER = 0.1  # how near an asked face must be to one that stands for it in `Corpus.within`
@@ -104,12 +103,6 @@ class Corpus:
     @cached_property
     def where(self) -> dict[str, int]:
         return self.faces.index()
-
-    @cached_property
-    def _norms(self) -> np.ndarray:
-        vectors = self.faces.vectors
-        norms: np.ndarray = (vectors * vectors).sum(1)
-        return norms
 
     @cached_property
     def members(self) -> dict[str, list[int]]:
@@ -146,19 +139,9 @@ class Corpus:
             return set()
         ids = self.faces.ids
         asked = self.faces.vectors[queries]
-        nearest = self._nearest_squared(asked[_cover(asked, _COVER)])
+        nearest = _min_squared(self.faces.vectors, asked[_cover(asked, _COVER)])
         near = np.nonzero(nearest <= (distance + _COVER + _SLACK) ** 2)[0].tolist()
         return set(queries) | {r for r in near if ids[r] not in settled}
-
-    def _nearest_squared(self, points: np.ndarray) -> np.ndarray:
-        """Each face's squared distance to the nearest of `points`, in one pass over every
-        face per block of points (float32, as the vectors are stored)."""
-        vectors, norms = self.faces.vectors, self._norms
-        nearest = np.full(len(vectors), np.inf, np.float32)
-        for begin in range(0, len(points), _QUERY_BLOCK):
-            block = points[begin : begin + _QUERY_BLOCK]
-            np.minimum(nearest, squared_distances(block, vectors, norms).min(axis=0), out=nearest)
-        return nearest
 
     def subset(self, rows: Iterable[int]) -> FaceSet:
         chosen = sorted(set(rows))
