@@ -111,12 +111,22 @@ _DISTANCES_AT_ONCE = 1 << 24
 
 
 def squared_distances(
-    a: np.ndarray, b: np.ndarray, b_squared: np.ndarray | None = None
+    a: np.ndarray,
+    b: np.ndarray,
+    b_squared: np.ndarray | None = None,
+    *,
+    a_squared: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Squared Euclidean distances between the rows of a and b, through one matrix product.
-    `b_squared`: the squared norms of b's rows, where the caller keeps them."""
+    """Squared Euclidean distances between the rows of a and b, through one matrix product:
+    |a|² + |b|² − 2a·b, in two arrays of the result's size (each operation into a new one held
+    four). `b_squared`, `a_squared`: the squared norms of b's or a's rows, where the caller
+    keeps them (for every face of a library, squaring them again cost as much as the product)."""
     norms = (b * b).sum(1) if b_squared is None else b_squared
-    result: np.ndarray = (a * a).sum(1)[:, None] + norms[None, :] - 2.0 * (a @ b.T)
+    own = (a * a).sum(1) if a_squared is None else a_squared
+    result: np.ndarray = own[:, None] + norms[None, :]
+    products = a @ b.T
+    products *= 2.0  # exact: the same numbers as 2.0 * (a @ b.T)
+    result -= products
     return result
 
 
@@ -132,7 +142,9 @@ def rounding_window(faces: np.ndarray, norms: np.ndarray) -> np.ndarray:
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distances between the rows of a and b, through one matrix product."""
-    result: np.ndarray = np.sqrt(np.maximum(squared_distances(a, b), 0.0))
+    result = squared_distances(a, b)
+    np.maximum(result, 0.0, out=result)
+    np.sqrt(result, out=result)
     return result
 
 

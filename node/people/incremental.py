@@ -105,6 +105,13 @@ class Corpus:
         return self.faces.index()
 
     @cached_property
+    def norms(self) -> np.ndarray:
+        """Every face's squared norm (float32, as `squared_distances` squares them)."""
+        vectors = self.faces.vectors
+        squared: np.ndarray = (vectors * vectors).sum(axis=1)
+        return squared
+
+    @cached_property
     def members(self) -> dict[str, list[int]]:
         """Cluster → its faces' rows."""
         found: dict[str, list[int]] = {}
@@ -139,7 +146,7 @@ class Corpus:
             return set()
         ids = self.faces.ids
         asked = self.faces.vectors[queries]
-        nearest = _min_squared(self.faces.vectors, asked[_cover(asked, _COVER)])
+        nearest = _min_squared(self.faces.vectors, asked[_cover(asked, _COVER)], self.norms)
         near = np.nonzero(nearest <= (distance + _COVER + _SLACK) ** 2)[0].tolist()
         return set(queries) | {r for r in near if ids[r] not in settled}
 
@@ -154,10 +161,16 @@ class Corpus:
         )
 
 
-def _min_squared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Each row of a's squared distance to the nearest row of b, in blocks of `_AT_ONCE`."""
+def _min_squared(a: np.ndarray, b: np.ndarray, a_squared: np.ndarray | None = None) -> np.ndarray:
+    """Each row of a's squared distance to the nearest row of b, in blocks of `_AT_ONCE`;
+    `a_squared`: a's squared norms, where the caller keeps them."""
     step = max(1, _AT_ONCE // len(b))
-    parts = [squared_distances(a[i : i + step], b).min(axis=1) for i in range(0, len(a), step)]
+    parts = [
+        squared_distances(
+            a[i : i + step], b, a_squared=None if a_squared is None else a_squared[i : i + step]
+        ).min(axis=1)
+        for i in range(0, len(a), step)
+    ]
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
