@@ -157,6 +157,8 @@ class _Grouping:
         self.code: dict[str, int] = {}
         self.label = np.full(len(faces.ids), -1, np.int64)  # face → code, -1: none (yet)
         self.members: dict[int, list[int]] = {}
+        # Two clusters a face bridged → the sum of their members' distances (see `_linkage`).
+        self.linked: dict[frozenset[int], float] = {}
         for i, face in enumerate(faces.ids):
             cluster = known.get(face)
             if cluster is not None:
@@ -171,6 +173,9 @@ class _Grouping:
         return self.code[cluster]
 
     def _add(self, i: int, code: int) -> None:
+        for pair in [p for p in self.linked if code in p]:
+            (other,) = pair - {code}
+            self.linked[pair] += self._distance_sum([i], self.members[other])
         self.label[i] = code
         self.members[code].append(i)
 
@@ -205,16 +210,28 @@ class _Grouping:
 
     def _maybe_merge(self, a: int, b: int) -> int:
         """Merge clusters a and b if they are one person; the larger keeps its id."""
-        linkage = pairwise_distances(
-            self.faces.vectors[self.members[a]], self.faces.vectors[self.members[b]]
-        ).mean()
-        if linkage > self.rules.merge:
+        if self._linkage(a, b) > self.rules.merge:
             return a
         keep, drop = sorted((a, b), key=lambda c: (-len(self.members[c]), self.names[c]))
+        self.linked = {p: total for p, total in self.linked.items() if not p & {keep, drop}}
         for j in self.members.pop(drop):
             self._add(j, keep)
             self.touched.add(j)
         return keep
+
+    def _linkage(self, a: int, b: int) -> float:
+        """The mean distance between the members of clusters a and b. Kept per pair as a sum,
+        which each face joining either adds its distances to: every new face of a person split
+        into two clusters bridges the same two, and computing their 2,000 × 500 distances
+        again for each was 35 s of one index run at 250,000 faces."""
+        pair = frozenset((a, b))
+        if pair not in self.linked:
+            self.linked[pair] = self._distance_sum(self.members[a], self.members[b])
+        return self.linked[pair] / (len(self.members[a]) * len(self.members[b]))
+
+    def _distance_sum(self, a: list[int], b: list[int]) -> float:
+        vectors = self.faces.vectors
+        return float(pairwise_distances(vectors[a], vectors[b]).sum(dtype=np.float64))
 
     def changed(self) -> list[dict[str, str | None]]:
         return [

@@ -6,9 +6,22 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import lancedb
+import numpy as np
+import pyarrow as pa
+import pytest
+
 from node.library.store import Library
-from node.people import edits
-from node.people.clusters import clusters_table, read_clusters, update_clusters
+from node.people import clusters, edits
+from node.people.clusters import (
+    CLUSTERS,
+    FACE_RULES,
+    clusters_table,
+    read_clusters,
+    update_clusters,
+    update_groups,
+)
+from node.people.faces import FaceSet
 from node.people.quality import is_good
 from node.people.state import read_state
 from tests.albums import Album, copy_home
@@ -117,3 +130,53 @@ def test_an_index_run_clusters_only_the_new_photo_and_keeps_labels(
     row = state.face(alice)
     assert row is not None and row.status == "confirmed"
     assert state.labels.subjects[str(row.subject)].name == "Alice"
+
+
+def _bridged(tmp_path: Path, members: int, bridges: int) -> tuple[dict[str, str | None], int]:
+    """Two clusters of `members` faces each, 0.8 apart, and `bridges` new good faces halfway
+    between them (within joining reach of both), clustered: the clusters after, and how many
+    member-by-member distance products the run computed."""
+    rng = np.random.default_rng(3)
+    offset = np.zeros(128, np.float32)
+    offset[0] = 0.8
+    a = rng.normal(0, 0.01, (members, 128)).astype(np.float32)
+    b = offset + rng.normal(0, 0.01, (members, 128)).astype(np.float32)
+    middle = offset / 2 + rng.normal(0, 0.01, (bridges, 128)).astype(np.float32)
+    vectors = np.concatenate([a, b, middle])
+    ids = [f"a{i:02d}" for i in range(members)] + [f"b{i:02d}" for i in range(members)]
+    ids += [f"new{i:02d}" for i in range(bridges)]
+    table = lancedb.connect(str(tmp_path / "db")).create_table("clusters", schema=CLUSTERS)
+    known = [{"face": f, "cluster": f"c-{f[0]}"} for f in ids[: 2 * members]]
+    table.add(pa.Table.from_pylist(known, CLUSTERS))
+    faces = FaceSet(ids, ids, vectors, np.ones(len(ids), bool))
+    products = 0
+    measured = clusters.pairwise_distances
+
+    def counted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        nonlocal products
+        products += len(x) > 1 and 1 < len(y) < len(ids)  # not the new faces' rows to all
+        return measured(x, y)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clusters, "pairwise_distances", counted)
+        update_groups(table, ids, lambda: faces, FACE_RULES)
+    return clusters._clusters(table), products
+
+
+def test_faces_bridging_two_clusters_of_one_person_compare_the_clusters_once(
+    tmp_path: Path,
+) -> None:
+    """Every new face of a person split into two clusters is in reach of both, and the mean
+    distance between the clusters' members was computed again for each; it is kept and
+    brought up to date as faces join."""
+    found, products = _bridged(tmp_path, members=30, bridges=12)
+    assert {found[f"new{i:02d}"] for i in range(12)} <= {"c-a", "c-b"}
+    assert len(set(found.values())) == 2  # 0.8 apart on average: not merged
+    assert products == 1  # the two clusters' members compared once, not once per new face
+
+
+def test_the_kept_mean_distance_follows_the_faces_that_join(tmp_path: Path) -> None:
+    """As halfway faces join both clusters their mean distance falls under the merge bar
+    (0.55): the clusters merge, which a mean kept from before those faces never would."""
+    found, _ = _bridged(tmp_path, members=10, bridges=30)
+    assert len(set(found.values())) == 1
