@@ -16,12 +16,13 @@ from node.people import clusters, edits
 from node.people.clusters import (
     CLUSTERS,
     FACE_RULES,
+    Moments,
     clusters_table,
     read_clusters,
     update_clusters,
     update_groups,
 )
-from node.people.faces import FaceSet
+from node.people.faces import FaceSet, load_faces
 from node.people.quality import is_good
 from node.people.state import read_state
 from tests.albums import Album, copy_home
@@ -132,21 +133,25 @@ def test_an_index_run_clusters_only_the_new_photo_and_keeps_labels(
     assert state.labels.subjects[str(row.subject)].name == "Alice"
 
 
-def _bridged(tmp_path: Path, members: int, bridges: int) -> tuple[dict[str, str | None], int]:
-    """Two clusters of `members` faces each, 0.8 apart, and `bridges` new good faces halfway
-    between them (within joining reach of both), clustered: the clusters after, and how many
-    member-by-member distance products the run computed."""
-    rng = np.random.default_rng(3)
-    offset = np.zeros(128, np.float32)
-    offset[0] = 0.8
-    a = rng.normal(0, 0.01, (members, 128)).astype(np.float32)
-    b = offset + rng.normal(0, 0.01, (members, 128)).astype(np.float32)
-    middle = offset / 2 + rng.normal(0, 0.01, (bridges, 128)).astype(np.float32)
-    vectors = np.concatenate([a, b, middle])
-    ids = [f"a{i:02d}" for i in range(members)] + [f"b{i:02d}" for i in range(members)]
-    ids += [f"new{i:02d}" for i in range(bridges)]
+def _around(rng: np.random.Generator, centre: dict[int, float], count: int) -> np.ndarray:
+    """`count` faces around a point (axis → coordinate), each within about 0.11 of it."""
+    point = np.zeros(128, np.float32)
+    for axis, value in centre.items():
+        point[axis] = value
+    return (point + rng.normal(0, 0.01, (count, 128))).astype(np.float32)
+
+
+def _bridged(
+    tmp_path: Path, a: np.ndarray, b: np.ndarray, new: np.ndarray
+) -> tuple[dict[str, str | None], int]:
+    """Clusters `c-a` and `c-b` of the faces `a` and `b`, and the good faces `new`, clustered
+    in order: the clusters after, and how many member-by-member distance products the run
+    computed (not counting the new faces' rows to every face)."""
+    vectors = np.concatenate([a, b, new])
+    ids = [f"a{i:02d}" for i in range(len(a))] + [f"b{i:02d}" for i in range(len(b))]
+    ids += [f"new{i:02d}" for i in range(len(new))]
     table = lancedb.connect(str(tmp_path / "db")).create_table("clusters", schema=CLUSTERS)
-    known = [{"face": f, "cluster": f"c-{f[0]}"} for f in ids[: 2 * members]]
+    known = [{"face": f, "cluster": f"c-{f[0]}"} for f in ids[: len(a) + len(b)]]
     table.add(pa.Table.from_pylist(known, CLUSTERS))
     faces = FaceSet(ids, ids, vectors, np.ones(len(ids), bool))
     products = 0
@@ -154,7 +159,7 @@ def _bridged(tmp_path: Path, members: int, bridges: int) -> tuple[dict[str, str 
 
     def counted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         nonlocal products
-        products += len(x) > 1 and 1 < len(y) < len(ids)  # not the new faces' rows to all
+        products += len(x) > 1 and 1 < len(y) < len(ids)
         return measured(x, y)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -163,20 +168,86 @@ def _bridged(tmp_path: Path, members: int, bridges: int) -> tuple[dict[str, str 
     return clusters._clusters(table), products
 
 
-def test_faces_bridging_two_clusters_of_one_person_compare_the_clusters_once(
-    tmp_path: Path,
-) -> None:
+def _halves(rng: np.random.Generator, members: int, new: int) -> tuple[np.ndarray, ...]:
+    """Two clusters, each half at ±0.5 on one axis (B's a little off A's), so that the
+    distances between their members are 0.17 or 1.0, 0.59 on average: its bounds (0.52 and
+    0.72) do not decide a merge. New faces by their + halves are in reach of both."""
+    half = members // 2
+    a = np.concatenate([_around(rng, {0: 0.5}, half), _around(rng, {0: -0.5}, half)])
+    b = np.concatenate(
+        [_around(rng, {0: 0.5, 2: 0.05}, half), _around(rng, {0: -0.5, 2: 0.05}, half)]
+    )
+    return a, b, _around(rng, {0: 0.5, 2: 0.025}, new)
+
+
+def test_faces_bridging_two_clusters_compare_the_clusters_once(tmp_path: Path) -> None:
     """Every new face of a person split into two clusters is in reach of both, and the mean
     distance between the clusters' members was computed again for each; it is kept and
     brought up to date as faces join."""
-    found, products = _bridged(tmp_path, members=30, bridges=12)
+    found, products = _bridged(tmp_path, *_halves(np.random.default_rng(3), 30, 12))
     assert {found[f"new{i:02d}"] for i in range(12)} <= {"c-a", "c-b"}
-    assert len(set(found.values())) == 2  # 0.8 apart on average: not merged
+    assert len(set(found.values())) == 2  # 0.59 on average: not merged
     assert products == 1  # the two clusters' members compared once, not once per new face
 
 
-def test_the_kept_mean_distance_follows_the_faces_that_join(tmp_path: Path) -> None:
-    """As halfway faces join both clusters their mean distance falls under the merge bar
-    (0.55): the clusters merge, which a mean kept from before those faces never would."""
-    found, _ = _bridged(tmp_path, members=10, bridges=30)
-    assert len(set(found.values())) == 1
+@pytest.mark.parametrize(("bridges", "merged"), [(12, False), (60, True)])
+def test_the_sums_kept_follow_the_faces_that_join_and_merge(bridges: int, merged: bool) -> None:
+    """After faces join both clusters (and, with 60 of them, the mean falls under the bar
+    and the clusters merge), what is kept of each cluster and pair of clusters equals the
+    sums over their members now."""
+    a, b, new = _halves(np.random.default_rng(3), 30, bridges)
+    vectors = np.concatenate([a, b, new])
+    ids = [f"f{i:03d}" for i in range(len(vectors))]
+    known: dict[str, str | None] = {
+        f: "c-a" if i < len(a) else "c-b" for i, f in enumerate(ids[: len(a) + len(b)])
+    }
+    grouping = clusters._Grouping(
+        FaceSet(ids, ids, vectors, np.ones(len(ids), bool)), known, FACE_RULES
+    )
+    for i in range(len(a) + len(b), len(ids)):
+        grouping.place(i, np.linalg.norm(vectors - vectors[i], axis=1))
+    assert (len(grouping.members) == 1) == merged
+    assert grouping.linked or merged
+    for pair, total in grouping.linked.items():
+        one, other = (vectors[grouping.members[c]].astype(np.float64) for c in pair)
+        assert total == pytest.approx(np.linalg.norm(one[:, None] - other[None], axis=2).sum())
+    assert grouping.moments
+    for code, kept in grouping.moments.items():
+        members = vectors[grouping.members[code]].astype(np.float64)
+        assert kept.count == len(members)
+        assert np.allclose(kept.vectors, members.sum(axis=0))
+        assert np.allclose(kept.outer, members.T @ members)
+        assert kept.fourths == pytest.approx(((members * members).sum(axis=1) ** 2).sum())
+
+
+def test_clusters_far_apart_on_average_are_told_apart_without_their_distances(
+    tmp_path: Path,
+) -> None:
+    """Clusters 0.8 apart, with new faces halfway: their centroids' distance already shows
+    the mean is over the bar."""
+    rng = np.random.default_rng(3)
+    a, b = _around(rng, {}, 30), _around(rng, {0: 0.8}, 30)
+    found, products = _bridged(tmp_path, a, b, _around(rng, {0: 0.4}, 12))
+    assert {found[f"new{i:02d}"] for i in range(12)} <= {"c-a", "c-b"}
+    assert len(set(found.values())) == 2 and products == 0
+
+
+def test_the_bounds_on_two_clusters_mean_distance_hold(album: Album) -> None:
+    """On real faces (two identities, and one identity split in two), sums kept in parts
+    and added: E d ≤ √E d², E d ≥ the centroids' distance and ≥ (E d²)^1.5 / √E d⁴,
+    against every pair's distance."""
+    library = Library.open(album.home / "library")
+    faces = load_faces(library)
+    by_identity = defaultdict(list)
+    for face, identity in album.identities().items():
+        by_identity[identity].append(faces.ids.index(face))
+    one, other = (faces.vectors[rows].astype(np.float64) for rows in list(by_identity.values())[:2])
+    for a, b in ((one, other), (one[::2], one[1::2])):
+        moments = Moments.of(a[:3])
+        moments.add(Moments.of(a[3:]))
+        lower, upper = moments.mean_distance_bounds(Moments.of(b))
+        d = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)
+        holder = (d**2).mean() ** 1.5 / np.sqrt((d**4).mean())
+        assert upper == pytest.approx(np.sqrt((d**2).mean()), rel=1e-9)
+        assert lower == pytest.approx(max(holder, np.linalg.norm(a.mean(0) - b.mean(0))), rel=1e-9)
+        assert lower <= d.mean() <= upper
