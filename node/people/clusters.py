@@ -322,10 +322,10 @@ class _Grouping:
         return self.moments[code]
 
     def _linkage(self, a: int, b: int) -> float:
-        """The mean distance between the members of clusters a and b. Kept per pair as a sum,
-        which each face joining either adds its distances to: every new face of a person split
-        into two clusters bridges the same two, and computing their 2,000 × 500 distances
-        again for each was 35 s of one index run at 250,000 faces."""
+        """The mean distance between the members of clusters a and b, where the bounds do not
+        decide. Kept per pair as a sum, which each face joining either adds its distances to:
+        every new face of a person split into two clusters bridges the same two, and their
+        members' distances were computed again for each."""
         pair = frozenset((a, b))
         if pair not in self.linked:
             self.linked[pair] = self._distance_sum(self.members[a], self.members[b])
