@@ -9,6 +9,12 @@ own and the three devices', merged), `--runs` times each after 3 warm-up runs, i
 process tree. Finally the whole `roost search` command is timed as a user would run it: with
 the asker's own node running (which then answers it), and without.
 
+All four devices share this machine's cores, where a family's each have their own: the asker's
+own search and three devices' answers run at once. So the CPU time each takes is measured too
+(`cpu_ms`: this process per search, each device's node per answer), and from it the least a
+fan-out can take here if the cores were never idle (`cpu_floor_over_local`): the total
+CPU of one fan-out over the cores, against a local search.
+
     python -m benchmarks.fanout --data ../shared/testdata/faces
 
 Goals: fan-out p95 < 300 ms and within 2x of local-only; the command under 1 s.
@@ -20,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -28,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pyarrow as pa
 
 from benchmarks.measure import REPO, index_with_roost, percentile, run_measured
@@ -69,7 +77,7 @@ def main() -> int:
         try:
             for node, home in zip(nodes, homes[1:], strict=True):
                 asker.directory.record(Device.load(home).identity.member, address=node.address)
-            result = measure(asker, args.runs)
+            result = measure(asker, args.runs, [psutil.Process(n.process.pid) for n in nodes])
             command = [sys.executable, "-m", "node.cli", "--home", str(homes[0].root)]
             search = [*command, "search", QUERY, "--json"]
             alone = [run_measured(search).seconds for _ in range(3)]  # no node of its own
@@ -99,36 +107,67 @@ def main() -> int:
         f"({result['fanout_over_local_p95']}x); roost search {result['command_s_median_of_5']} s "
         f"({result['command_cpu_s_median_of_5']} s of CPU; "
         f"{result['command_without_node_s_median_of_3']} s without a node of its own); "
+        f"CPU per local search {result['cpu_ms']['local_search']} ms, per fan-out here "
+        f"{result['cpu_ms']['fanout_asker']} ms and per device's answer "
+        f"{result['cpu_ms']['answer_per_device']} ms: on {result['cores']} cores a fan-out takes "
+        f"at least {result['cpu_floor_over_local']}x a local search; "
         f"load average {result['load_average_1min']}"
     )
     print(json.dumps(result))
     return 0
 
 
-def measure(asker: Device, runs: int) -> dict[str, Any]:
+def measure(asker: Device, runs: int, devices: list[psutil.Process]) -> dict[str, Any]:
     library = asker.library
     query = parse(library, QUERY, datetime.now())
     times: dict[str, list[float]] = {"local": [], "fanout": []}
+    own_cpu = {"local": 0.0, "fanout": 0.0}  # seconds this process spent, per kind
+    devices_cpu = 0.0  # seconds the devices' nodes spent during the fan-outs
     hits: dict[str, int] = {}
     answered: list[int] = []
     for run in range(runs + WARMUP):
         for kind in ("local", "fanout"):
+            cpu_before, devices_before = _own_cpu(), _cpu(devices)
             started = time.perf_counter()
             answer = search_family(library, query, asker, local=kind == "local")
             if run >= WARMUP:  # the first searches open indexes and connections
                 times[kind].append((time.perf_counter() - started) * 1000)
+                own_cpu[kind] += _own_cpu() - cpu_before
+                if kind == "fanout":
+                    devices_cpu += _cpu(devices) - devices_before
             hits[kind] = len(answer.hits)
             if kind == "fanout":
                 answered.append(sum(d.answered for d in answer.devices))
     summary = {kind: _percentiles(values) for kind, values in times.items()}
+    local_cpu, fanout_cpu = (own_cpu[k] * 1000 / runs for k in ("local", "fanout"))
+    per_answer = devices_cpu * 1000 / runs / len(devices)
+    cores = os.cpu_count() or 1
     return {
         "local_ms": summary["local"],
         "fanout_ms": summary["fanout"],
         "fanout_over_local_p95": round(summary["fanout"]["p95"] / summary["local"]["p95"], 2),
+        "cpu_ms": {
+            "local_search": round(local_cpu, 1),
+            "fanout_asker": round(fanout_cpu, 1),
+            "answer_per_device": round(per_answer, 1),
+        },
+        "cores": cores,
+        "cpu_floor_over_local": round(
+            (fanout_cpu + per_answer * len(devices)) / min(cores, 1 + len(devices)) / local_cpu, 2
+        ),
         "hits": hits,
         "devices_answered_min": min(answered),
         "thumbnail_bytes_per_hit": _thumbnail_bytes(asker, query),
     }
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    return float(sum(sum(p.cpu_times()[:2]) for p in processes))  # user + system
 
 
 def _thumbnail_bytes(asker: Device, query: Any) -> float:
@@ -175,6 +214,7 @@ def build(base: Library, home: Home, photos: int, tag: str) -> None:
     library.media.add(pa.Table.from_pylist(new_media, MEDIA))
     library.files.add(pa.Table.from_pylist(new_files, FILES))
     library.thumbnail_table.add(pa.Table.from_pylist(new_thumbnails, THUMBNAILS))
+    library.compact()  # as an index run ends: fragments merged, scalar indexes made
     with write_lock(home.library_lock):
         derive(library)
         clusters = [row for row in read_state(library).subjects() if row.kind == "cluster"]

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from protocol.errors import RoostError
 from protocol.gen import roost_pb2
+from protocol.images import image_size
 from protocol.labels import name_problem
 from protocol.query import Query, QueryError
 
@@ -37,7 +38,6 @@ MAX_PLACE = 200
 MAX_NOTES = 8
 
 _MEDIA = re.compile(r"[0-9a-f]{64}")
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"RIFF")  # JPEG; WebP is RIFF....WEBP
 
 
 class SearchWireError(RoostError):
@@ -125,12 +125,16 @@ class WireHit:
 
 
 def thumbnail_problem(data: bytes) -> str | None:
-    """Why `data` cannot be a hit's thumbnail by its bytes, or None (empty: no thumbnail).
-    Its pixel size is checked where it is decoded."""
+    """Why `data` cannot be a hit's thumbnail, or None (empty: no thumbnail): its bytes, and
+    the pixel size its header declares (`protocol.images`). Its body is checked where it is
+    decoded, which only a thumbnail that is shown is."""
     if not data:
         return None
     if len(data) > MAX_THUMBNAIL_BYTES:
         return f"thumbnail of {len(data)} bytes exceeds {MAX_THUMBNAIL_BYTES}"
-    if not data.startswith(_IMAGE_MAGIC) or (data.startswith(b"RIFF") and data[8:12] != b"WEBP"):
-        return "a thumbnail is a JPEG or WebP image"
+    size = image_size(data)
+    if size is None:
+        return "the thumbnail is not a readable JPEG or WebP image"
+    if not (0 < size.width <= THUMBNAIL_PX and 0 < size.height <= THUMBNAIL_PX):
+        return f"a thumbnail of {size.width}×{size.height} px (at most {THUMBNAIL_PX} a side)"
     return None

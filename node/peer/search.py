@@ -13,14 +13,12 @@ soon as the asker goes away or its deadline passes.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import grpc
 from cryptography import x509
-from PIL import Image
 
 from node.library.store import Library
 from node.peer import PeerError
@@ -29,22 +27,19 @@ from node.peer.fanout import Peer
 from node.peer.services import Call, rpc
 from node.people.state import read_state
 from node.places import places_of
-from node.search.run import search
+from node.search.run import find
 from protocol.gen import roost_pb2, roost_pb2_grpc
 from protocol.labels import Labels
 from protocol.query import Query
 from protocol.search import (
     HITS_PER_MESSAGE,
     MAX_NOTES,
-    THUMBNAIL_PX,
     SearchRequest,
     SearchWireError,
     WireHit,
 )
 
 log = logging.getLogger(__name__)
-
-_THUMBNAIL_FORMATS = ("JPEG", "WEBP")
 
 Thumbnails = Callable[[Iterable[str]], dict[str, bytes]]
 
@@ -72,7 +67,7 @@ class SearchService(roost_pb2_grpc.SearchServicer):  # type: ignore[misc]
         library = self._device.library
         state = read_state(library)
         query = _here(asked, state.labels, library)
-        answer = search(library, query, limit=asked.limit, state=state)
+        answer = find(library, query, limit=asked.limit, state=state)
         read_thumbnails = self._thumbnails or thumbnails_of(self._device)
         thumbnails = read_thumbnails(h.media for h in answer.hits)  # one read: at most MAX_HITS
         log.info("search from %s: %d hit(s)", call.caller.name, len(answer.hits))
@@ -144,16 +139,13 @@ def ask(device: Device, peer: Peer, request: SearchRequest, deadline: float) -> 
 def read_answer(replies: Iterable[roost_pb2.SearchReply], limit: int) -> RemoteAnswer:
     """The answer a peer streams, up to the message that says it is the last, or
     SearchWireError for the first thing in it this device refuses: a hit that fails its wire
-    checks (`WireHit.from_wire`) or whose thumbnail is not a small image by its header, more
-    hits than `limit`, a total below the hits sent, or a stream that ends before its last
-    message. Nothing after the refusal is read."""
+    checks (`WireHit.from_wire`, its thumbnail's header among them), more hits than `limit`, a
+    total below the hits sent, or a stream that ends before its last message. Nothing after
+    the refusal is read."""
     hits: list[WireHit] = []
     for reply in replies:
         for message in reply.hits:
-            hit = WireHit.from_wire(message)
-            if problem := thumbnail_header_problem(hit.thumbnail):
-                raise SearchWireError(f"hit {hit.media}: {problem}")
-            hits.append(hit)
+            hits.append(WireHit.from_wire(message))
         if len(hits) > limit:
             raise SearchWireError(f"sent more than the {limit} hits asked for")
         if reply.done:
@@ -161,22 +153,3 @@ def read_answer(replies: Iterable[roost_pb2.SearchReply], limit: int) -> RemoteA
                 raise SearchWireError(f"a total of {reply.total} photos for {len(hits)} hits")
             return RemoteAnswer(hits, reply.total, list(reply.notes)[:MAX_NOTES])
     raise SearchWireError("the answer ended early")
-
-
-def thumbnail_header_problem(data: bytes) -> str | None:
-    """Why `data` cannot be shown as a hit's thumbnail by its image header, or None (empty: no
-    thumbnail). Reading the header is cheap and bounds what showing it costs: a JPEG or WebP
-    of at most THUMBNAIL_PX a side. The body is decoded only where it is shown, which treats
-    a body that fails to decode (OSError) as no thumbnail."""
-    if not data:
-        return None
-    try:
-        with Image.open(io.BytesIO(data), formats=_THUMBNAIL_FORMATS) as image:
-            width, height = image.size
-    except Image.DecompressionBombError:  # a header claiming billions of pixels
-        return f"a thumbnail claiming hundreds of millions of pixels, not {THUMBNAIL_PX} a side"
-    except OSError:  # PIL's UnidentifiedImageError: no JPEG or WebP header
-        return "the thumbnail is not a readable JPEG or WebP image"
-    if not (0 < width <= THUMBNAIL_PX and 0 < height <= THUMBNAIL_PX):
-        return f"a thumbnail of {width}×{height} px (at most {THUMBNAIL_PX} a side)"
-    return None

@@ -24,7 +24,7 @@ from node.media.kind import MediaKind
 from node.peer.fanout import Outcome, Peer, fan_out
 from node.people.events import replica_id
 from node.people.state import State, read_state
-from node.search.run import Answer, search, unknown_note
+from node.search.run import Answer, Hit, search, unknown_note
 from node.video.timeline import Appearance
 from protocol.query import Query
 from protocol.search import DEADLINE, DEFAULT_HITS, SearchRequest
@@ -159,7 +159,7 @@ def request_for(state: State, query: Query, limit: int) -> SearchRequest:
 
 def _merge(
     query: Query,
-    mine: Answer,
+    mine: Answer[Hit],
     here: DeviceAnswer,
     outcomes: Sequence[Outcome[RemoteAnswer]],
     limit: int,

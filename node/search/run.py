@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,24 +46,35 @@ _FUZZY_PENALTY = 0.5
 
 
 @dataclass(frozen=True)
-class Hit:
-    """A photo this device holds that answers the query."""
+class Match:
+    """A photo that answers the query, in the terms every family device shares: what a family
+    device that asked is answered with (`node.peer.search`), nothing that means something only
+    here."""
 
     media: str  # the content hash: what names the photo on every device
-    path: str  # where it lies here (the first of its copies)
     taken_at: str
     place: str | None
     people: tuple[str, ...]
     score: float
+
+
+@dataclass(frozen=True)
+class Hit(Match):
+    """A match this device holds: where it lies here, and for a video its timeline."""
+
+    path: str  # where it lies here (the first of its copies)
     kind: MediaKind = MediaKind.PHOTO
     duration: float | None = None  # seconds, for a video
     spans: tuple[Appearance, ...] = ()  # a video's stretches showing the people asked for
 
 
+M = TypeVar("M", bound=Match)
+
+
 @dataclass(frozen=True)
-class Answer:
+class Answer(Generic[M]):
     query: Query
-    hits: list[Hit]
+    hits: list[M]
     total: int  # photos that matched, before the limit
     notes: list[str] = field(default_factory=list)  # what was ignored, why nothing matched
     unknown: tuple[str, ...] = ()  # names asked for that nobody here has given
@@ -91,9 +102,27 @@ def search(
     limit: int | None = None,
     state: State | None = None,
     models: ModelStore | None = None,
-) -> Answer:
-    """Answer `query` from this library; `models` (default: the library's home's) are what
-    scene words are read with."""
+) -> Answer[Hit]:
+    """Answer `query` from this library, for this device: each hit with where its photo lies
+    here (a photo none of whose files is left is not shown) and a video's timeline; `models`
+    (default: the library's home's) are what scene words are read with."""
+    state = state or read_state(library)
+    answer = find(library, query, limit=limit, state=state, models=models)
+    hits = _located(library, state, query, answer.hits)
+    return Answer(query, hits, answer.total, answer.notes, answer.unknown)
+
+
+def find(
+    library: Library,
+    query: Query,
+    *,
+    limit: int | None = None,
+    state: State | None = None,
+    models: ModelStore | None = None,
+) -> Answer[Match]:
+    """The photos of this library that answer `query`, best first (at most `limit`): the whole
+    search but for where each photo lies here and a video's timeline, which a family device
+    that asked is not sent, so answering it does not look them up."""
     state = state or read_state(library)
     models = models or ModelStore.for_home(Home(library.root.parent))
     scenes = match_scenes(library, query.text, models) if query.text else Scenes()
@@ -108,13 +137,12 @@ def search(
     wanted = [s.id for s in subjects if s is not None]
     if not (wanted or query.taken or query.places or scenes.matches):
         return Answer(query, [], 0, notes)
-    who = state.by_photo
     matches = _Matcher(library, state, wanted, query, scenes)
     found = matches.photos()
     if not found:
         notes.append(_why_nothing(matches, query))
         return Answer(query, [], 0, notes)
-    return Answer(query, _hits(library, state, who, wanted, found, limit), len(found), notes)
+    return Answer(query, _matches(library, state, found, limit), len(found), notes)
 
 
 @dataclass(frozen=True)
@@ -214,35 +242,36 @@ def _why_nothing(matches: _Matcher, query: Query) -> str:
     return "no photo matches all of that; photos matching each part alone — " + ", ".join(counts)
 
 
-def _hits(
-    library: Library,
-    state: State,
-    who: dict[str, dict[str, float]],
-    wanted: list[str],
-    found: list[_Found],
-    limit: int | None,
-) -> list[Hit]:
+def _matches(library: Library, state: State, found: list[_Found], limit: int | None) -> list[Match]:
     found = sorted(found, key=lambda f: (-f.score, -f.taken_local.timestamp(), f.media_hash))
     shown = found[:limit]
-    hashes = [f.media_hash for f in shown]
-    paths = library.paths_by_hash(hashes)
-    places: dict[str, Place] = places_of(library, hashes)
-    videos = timelines(library, state, hashes, wanted)
+    places: dict[str, Place] = places_of(library, [f.media_hash for f in shown])
     subjects = state.labels.subjects
+    who = state.by_photo
     return [
-        Hit(
+        Match(
             media=f.media_hash,
-            path=paths[f.media_hash][0],
             taken_at=f.taken_at,
             place=places[f.media_hash].label() if f.media_hash in places else None,
             people=tuple(
                 sorted((subjects[s].name for s in who.get(f.media_hash, {})), key=str.casefold)
             ),
             score=f.score,
-            **_video_fields(videos.get(f.media_hash)),
         )
         for f in shown
-        if f.media_hash in paths
+    ]
+
+
+def _located(library: Library, state: State, query: Query, matches: list[Match]) -> list[Hit]:
+    """`matches` with where each lies here (those with a file left) and videos' timelines."""
+    hashes = [m.media for m in matches]
+    paths = library.paths_by_hash(hashes)
+    wanted = [s.id for name in query.subjects if (s := state.labels.by_name(name)) is not None]
+    videos = timelines(library, state, hashes, wanted)
+    return [
+        Hit(**vars(m), path=paths[m.media][0], **_video_fields(videos.get(m.media)))
+        for m in matches
+        if m.media in paths
     ]
 
 

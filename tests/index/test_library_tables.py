@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from node.library.schema import FILES
+from node.library.schema import FILES, THUMBNAILS
 from node.library.store import Library
 
 SCHEMA = pa.schema([pa.field("key", pa.string(), nullable=False)])
@@ -61,3 +61,26 @@ def test_compacting_indexes_paths_by_hash_and_paths_written_after_are_still_foun
         "h1": ["/a.jpg", "/c.jpg"],
         "h2": ["/b.jpg", "/d.jpg"],
     }
+
+
+def _thumbnails(*hashes: str) -> pa.Table:
+    return pa.table(
+        {
+            "hash": list(hashes),
+            "width": [1] * len(hashes),
+            "height": [1] * len(hashes),
+            "jpeg": [h.encode() for h in hashes],
+        },
+        THUMBNAILS,
+    )
+
+
+def test_compacting_indexes_thumbnails_by_hash_and_those_written_after_are_still_found(
+    tmp_path: Path,
+) -> None:
+    library = _open(tmp_path / "library")
+    library.thumbnail_table.add(_thumbnails("h1", "h2"))
+    library.compact()
+    assert [i.columns for i in library.thumbnail_table.list_indices()] == [["hash"]]
+    library.thumbnail_table.add(_thumbnails("h3"))
+    assert library.thumbnails(["h1", "h3", "h4"]) == {"h1": b"h1", "h3": b"h3"}

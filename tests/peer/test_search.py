@@ -10,7 +10,7 @@ import io
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from node.library.store import Library
 from node.peer import PeerError
 from node.peer.device import Device
 from node.peer.labels import LabelsService, sync_with
 from node.peer.originals import Sharing, fetch, set_sharing
 from node.peer.server import serve_peers
 from node.people import edits
+from node.search import run
 from node.search.family import FamilyAnswer, search_family
 from node.search.run import parse
 from node.settings import Home
+from node.video.timeline import Timeline
+from node.video.timeline import timelines as video_timelines
 from protocol.gen import roost_pb2
 from protocol.search import MAX_THUMBNAIL_BYTES, THUMBNAIL_PX
 from tests.albums import Album, album, copy_home
@@ -128,6 +132,31 @@ def test_a_name_known_only_on_the_other_device_finds_its_photos(devices: list[Me
     here, there = answer.devices
     assert (here.name, here.answered, here.hits) == ("asker", True, 0)
     assert (there.name, there.answered, there.hits) == ("owner", True, len(answer.hits))
+
+
+def test_answering_a_device_looks_up_no_path_nor_video_timeline_of_its_own(
+    devices: list[Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hit on the wire has neither (nothing that means something only on one device), so
+    the answering device does not read them; the asker's own search still does."""
+    owner, asker = devices
+    read: list[tuple[str, Path]] = []
+    paths = Library.paths_by_hash
+
+    def paths_by_hash(library: Library, hashes: Iterable[str]) -> dict[str, list[str]]:
+        read.append(("paths", library.root))
+        return paths(library, hashes)
+
+    def timelines_of(library: Library, *args: Any) -> dict[str, Timeline]:
+        read.append(("timelines", library.root))
+        return video_timelines(library, *args)
+
+    monkeypatch.setattr(Library, "paths_by_hash", paths_by_hash)
+    monkeypatch.setattr(run, "timelines", timelines_of)
+    answer = ask(asker, "Alice")
+    assert answer.hits and {h.device_id for h in answer.hits} == {owner.device.id}
+    mine = asker.device.library.root
+    assert sorted(read) == [("paths", mine), ("timelines", mine)]
 
 
 def test_after_sync_the_name_is_known_and_hits_carry_bounded_thumbnails(

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from node.peer.search import read_answer, thumbnail_header_problem
+from node.peer.search import read_answer
 from protocol.gen import roost_pb2
-from protocol.search import THUMBNAIL_PX, SearchWireError
+from protocol.search import THUMBNAIL_PX, SearchWireError, thumbnail_problem
 from tui.widgets.images import peer_thumbnail
 
 PHOTO = Path(__file__).resolve().parents[2].parent / "shared/testdata/multi_face/couple.jpg"
@@ -68,7 +68,7 @@ def test_a_real_answer_is_read_whole_and_its_thumbnails_shown() -> None:
 @pytest.mark.parametrize(
     ("picture", "why"),
     [
-        (with_size(thumbnail(), 0xFFFF, 0xFFFF), "hundreds of millions of pixels"),
+        (with_size(thumbnail(), 0xFFFF, 0xFFFF), "65535×65535 px"),
         (with_size(thumbnail(), 4000, 3000), "4000×3000 px"),
         (thumbnail(THUMBNAIL_PX + 1), f"at most {THUMBNAIL_PX} a side"),
         (b"\xff\xd8\xff" + b"\0" * 64, "not a readable JPEG or WebP"),
@@ -80,7 +80,7 @@ def test_a_thumbnail_too_large_by_its_header_or_without_one_is_refused(
     picture: bytes, why: str
 ) -> None:
     """A header claiming billions of pixels once escaped as PIL's DecompressionBombError."""
-    problem = thumbnail_header_problem(picture)
+    problem = thumbnail_problem(picture)
     assert problem is not None and why in problem
     with pytest.raises(SearchWireError, match=why):
         read_answer(answer(hit(thumbnail(), 0), hit(picture, 1)), limit=5)
@@ -91,7 +91,7 @@ def test_a_thumbnail_whose_body_does_not_decode_is_shown_as_none() -> None:
     """Its header passes on arrival; decoding for the screen fails, and the screen shows none."""
     jpeg = thumbnail()
     cut = jpeg[: len(jpeg) // 3]
-    assert thumbnail_header_problem(cut) is None
+    assert thumbnail_problem(cut) is None
     assert peer_thumbnail(cut) is None
     assert read_answer(answer(hit(cut)), limit=1).hits[0].thumbnail == cut
 

@@ -17,7 +17,7 @@ from node.people import edits
 from node.people.clusters import read_clusters
 from node.search import QueryError
 from node.search.family import search_family
-from node.search.run import Answer, parse, search
+from node.search.run import Answer, Hit, parse, search
 from protocol.query import DateRange, Query
 from tests.albums import FILE_DATE, Album, copy_home
 
@@ -45,11 +45,11 @@ def library(album: Album, tmp_path_factory: pytest.TempPathFactory) -> Library:
     return library
 
 
-def ask(library: Library, text: str, now: datetime = NOW) -> Answer:
+def ask(library: Library, text: str, now: datetime = NOW) -> Answer[Hit]:
     return search(library, parse(library, text, now))
 
 
-def found(album: Album, answer: Answer) -> list[str]:
+def found(album: Album, answer: Answer[Hit]) -> list[str]:
     return sorted(album.relative(hit.path) for hit in answer.hits)
 
 

@@ -17,7 +17,7 @@ from node.models.store import MODELS_ENV, ModelStore
 from node.peer.device import Device
 from node.peer.server import serve_peers
 from node.search.family import search_family
-from node.search.run import Answer, parse, search
+from node.search.run import Answer, Hit, parse, search
 from node.settings import Home
 from protocol.query import Query
 from tests.conftest import TESTDATA, roost_json
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 NOW = datetime(2025, 3, 10, 14, 30)
 
 
-def ask(seen: Seen, text: str) -> Answer:
+def ask(seen: Seen, text: str) -> Answer[Hit]:
     library = seen.library()
     return search(library, parse(library, text, NOW), models=ModelStore(MODELS))
 
@@ -41,7 +41,7 @@ def hashes(seen: Seen, folder: Path) -> set[str]:
     return {seen.hash_of(p) for p in folder.rglob("*.jpg")}
 
 
-def found(seen: Seen, answer: Answer) -> set[str]:
+def found(seen: Seen, answer: Answer[Hit]) -> set[str]:
     library = seen.library()
     return {str(library.file(hit.path)["hash"]) for hit in answer.hits}  # type: ignore[index]
 

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 from textual.widget import Widget
 from textual.widgets import Static
 
-from node.peer.search import thumbnail_header_problem
+from protocol.search import THUMBNAIL_PX, thumbnail_problem
 
 ImageClass = Callable[[Image.Image], Widget]
 
@@ -48,16 +48,18 @@ def terminal_image_class() -> ImageClass:
 
 def peer_thumbnail(data: bytes) -> Image.Image | None:
     """A thumbnail another device sent with a hit, decoded now, or None (none sent, or one that
-    does not decode). Its header is checked again (`node.peer.search` refuses it on arrival)
-    before the body is decoded, so what is decoded is small whoever built the hit; decoding
-    here, not lazily inside a widget, keeps a corrupt body from failing while the screen is
-    drawn."""
-    if not data or thumbnail_header_problem(data):
+    does not decode). Its header was checked on arrival (`protocol.search.thumbnail_problem`)
+    and is checked again, and so is the size the decoder finds before it decodes the body, so
+    what is decoded is small whoever built the hit; decoding here, not lazily inside a widget,
+    keeps a corrupt body from failing while the screen is drawn."""
+    if not data or thumbnail_problem(data):
         return None
     try:
         image = Image.open(io.BytesIO(data), formats=("JPEG", "WEBP"))
+        if max(image.size) > THUMBNAIL_PX:
+            return None
         image.load()
-    except OSError:
+    except (OSError, Image.DecompressionBombError):
         return None
     return image
 
