@@ -23,6 +23,10 @@ its photo's other faces and the subjects' names. So a face can only move if
   Nearer, it still keeps its placement if a face confirmed as that person both before and
   after is nearer to it than every face that came or went: that one is its nearest both times
   (`_nearest_moved`);
+  Where the person only gained confirmed faces, or only lost some, the face's placement
+  before the edit (its row in the state the edit starts from) can show that the change cannot
+  move it either (`suggest.can_move`): most faces near a newly named person are placed as
+  someone else, or as nobody, far more surely than the new faces could change;
 - the evidence of its cluster changed (only a confirmed face moving in or out of the cluster, or
   changing person, changes it, since clusters are at the same version);
 - it is in a hinted photo and any face of that photo moves, or any subject's name, kind or
@@ -50,7 +54,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Container, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -67,8 +71,8 @@ from node.people.clusters import (
 )
 from node.people.faces import FaceSet, faces_at, load_faces
 from node.people.references import Evidence, References, confirmed_of, of_kind
-from node.people.scoring import Scorer
-from node.people.suggest import DistanceScorer
+from node.people.scoring import Placement, Scorer
+from node.people.suggest import DistanceRules, DistanceScorer, Prior, can_move
 from protocol.labels import Kind, Labels
 
 _SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
@@ -77,6 +81,7 @@ _COVER = 0.1  # how near an asked face must be to one that stands for it in `Cor
 _SLACK = 1e-3  # how far `Corpus.within` widens its bound: float32 distances are off by ~1e-5
 _CORPORA_KEPT = 2
 Placed = tuple[References, DistanceScorer]  # the confirmed people, and their scorer
+PlacedBefore = Callable[[Sequence[str]], Mapping[str, Placement]]  # faces → placements before
 _PLACED_KEPT = 2  # label logs per corpus: the one an edit starts from, and its own
 
 
@@ -271,11 +276,13 @@ def plan(
     hints: dict[str, list[str]],
     logs: tuple[frozenset[str], frozenset[str]],
     before: Before | None = None,
+    placed_before: PlacedBefore | None = None,
 ) -> Plan | None:
     """The faces whose placement can differ between `old` and `new` labels (folded from the
     events of `logs`; model, bodies and sources unchanged; faces and clusters too, or as `before`
     says they were); None where no bound is shown: a family model scores, or a face is gone
-    (with its vector, the faces it was nearest to cannot be found)."""
+    (with its vector, the faces it was nearest to cannot be found). `placed_before` reads the
+    placements under `old` (and `before`) of the faces asked for, which rule out more."""
     found = corpus(library)
     if model_version(library) != 0 or (before is not None and not before.kept_in(found)):
         return None
@@ -298,7 +305,14 @@ def plan(
     found.keep(logs[1], refs_after, scorer)
     changed = (confirmed, changed_refs)
     moved, relabelled = _moved(
-        found, before, old, new, hints, scorer.rules.reach, (refs_before, refs_after), changed
+        found,
+        (before, placed_before),
+        old,
+        new,
+        hints,
+        scorer.rules,
+        (refs_before, refs_after),
+        changed,
     )
     new_clusters = {f: found.clusters.get(f) for f in relabelled}
     return Plan(found.subset(moved), found.clusters, scorer, new_clusters)
@@ -334,11 +348,11 @@ def _kind_changed(old: Labels, new: Labels) -> bool:
 
 def _moved(
     found: Corpus,
-    then: Before | None,
+    starts: tuple[Before | None, PlacedBefore | None],
     old: Labels,
     new: Labels,
     hints: dict[str, list[str]],
-    distance: float,
+    rules: DistanceRules,
     references: tuple[References, References],
     changed: tuple[set[str], set[str]],
 ) -> tuple[set[int], set[str]]:
@@ -348,7 +362,9 @@ def _moved(
     to its placement only through that, and through having one at all); a confirmed one of
     those is a confirmed face that came or went, like one the labels changed. `references`:
     the confirmed people before and after; `changed`: the faces whose confirmation changed,
-    and those of them whose reference did."""
+    and those of them whose reference did; `starts`: the faces and clusters before, where an
+    index run changed them, and how to read placements before."""
+    then, placed_before = starts
     where, clusters = found.where, found.clusters
     clusters_then = clusters if then is None else then.clusters
     before, after = references
@@ -364,8 +380,12 @@ def _moved(
     confirmed, changed_refs = changed
     faces = confirmed | _changed(*rejected) | changed_refs
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
-    near = found.within(distance, (where[f] for f in changed_refs), settled=new.confirmed())
-    rows |= _nearest_moved(found, near, references, changed_refs, distance)
+    near = found.within(rules.reach, (where[f] for f in changed_refs), settled=new.confirmed())
+    stored = None
+    if placed_before is not None and near:
+        placements = placed_before([found.faces.ids[r] for r in near])
+        stored = Stored(found, placements, evidence, clusters_then, hints.keys(), rules)
+    rows |= _nearest_moved(found, near, references, changed_refs, rules.reach, stored)
     evidence_of = changed_refs | (regrouped & (before.by_face.keys() | after.by_face.keys()))
     for cluster in _changed_evidence(clusters_then, clusters, *evidence, evidence_of):
         rows.update(found.members.get(cluster, ()))
@@ -401,17 +421,24 @@ def _nearest_moved(
     references: tuple[References, References],
     changed: set[str],
     distance: float,
+    stored: Stored | None = None,
 ) -> set[int]:
     """Of the faces `near` the `changed` confirmed faces, those whose distance to some
     person's nearest confirmed face can differ between the references before and after
-    within `distance`.
+    within `distance`, and, where `stored` tells their placements before, whose placement can
+    then differ.
 
     For a person whose confirmed faces changed, a face keeps its nearest one if a face
     confirmed both before and after (kept) is nearer to it than every face that came or went:
     then that kept face is the nearest, before and after. A few kept faces nearest to the
     changing ones usually show it at once; the rest are compared with all kept faces.
     Distances are squared float32 products, each with its rounding bound
-    (`rounding_window`): a face is kept only where that is shown despite rounding."""
+    (`rounding_window`): a face is kept only where that is shown despite rounding.
+
+    Where a person only gained confirmed faces (naming a cluster, confirming a face), a face
+    whose nearest of them is not near enough to change its placement keeps it too
+    (`suggest.nearer_can_move`): naming a person placed again every face within reach of
+    theirs, and scored each against every person, though few of them change."""
     where, vectors = found.where, found.faces.vectors
     rows = np.array(sorted(near), np.int64)
     points = vectors[rows]
@@ -432,8 +459,48 @@ def _nearest_moved(
                     points[open_rows], (among * among).sum(axis=1)
                 )
                 open_rows = open_rows[most >= least[open_rows]]
+        if stored is not None and (was <= now or now <= was):
+            nearer = was <= now
+            open_rows = open_rows[
+                stored.can_move(rows[open_rows], subject, nearer, least[open_rows])
+            ]
         moved[open_rows] = True
     return {int(r) for r in rows[moved]}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The placements an edit starts from, of the faces it may move, and what else tells
+    whether one person's confirmed faces changing can move them (`suggest.can_move`)."""
+
+    found: Corpus
+    placements: Mapping[str, Placement]  # face → its placement before (faces with a row)
+    evidence: tuple[Evidence, Evidence]  # the clusters' confirmed people before and after
+    clusters_before: Mapping[str, str | None]
+    hinted: Container[str]  # photos a Takeout sidecar names people in: their faces move
+    rules: DistanceRules
+
+    def can_move(
+        self, rows: np.ndarray, subject: str, nearer: bool, squared: np.ndarray
+    ) -> np.ndarray:
+        """Of `rows`, whose nearest confirmed face of `subject` that came (`nearer`) or went is
+        at least `squared` (squared distance) away, those whose placement can change."""
+        faces, clusters = self.found.faces, self.found.clusters
+        then, now = self.evidence
+        distances = np.sqrt(np.maximum(squared, 0.0)).tolist()
+        moves = []
+        for row, distance in zip(rows.tolist(), distances, strict=True):
+            face = faces.ids[row]
+            placed = self.placements.get(face)
+            if placed is None or faces.media[row] in self.hinted:
+                moves.append(True)
+                continue
+            was, cluster = self.clusters_before.get(face), clusters.get(face)
+            prior = Prior(
+                placed, then.get(was or "", frozenset()), now.get(cluster or "", frozenset())
+            )
+            moves.append(can_move(prior, subject, nearer, distance, self.rules))
+        return np.array(moves, bool)
 
 
 def _people(labels: Labels, faces: Collection[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -504,18 +505,33 @@ def _refresh_part(
     events, labels = current
     old_labels = prior.labels if prior is not None else fold(old)
     keys = (frozenset(e.id for e in old), frozenset(e.id for e in events))
-    plan = incremental.plan(library, old_labels, labels, hints, keys, then)
-    if plan is None:
-        return None
-    rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
     stored = library.table("people_state", STATE)
     # Only rows read from exactly the stored basis, with the same faces, are patched.
     exact = then is None and prior is not None
     base = prior.rows if exact and prior is not None else _stored_rows(stored)
+    plan = incremental.plan(library, old_labels, labels, hints, keys, then, _placements(base))
+    if plan is None:
+        return None
+    rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
     rows = pa.concat_tables([rows, _relabelled(base, plan.relabelled)]).combine_chunks()
     if not _moved_since(library, now):
         _upsert(stored, rows, basis=bases[1])
     return _patched(base.cast(STATE), rows)
+
+
+def _placements(rows: pa.Table) -> incremental.PlacedBefore:
+    """How to read the placements of some faces from `rows` (a state): one filter of its
+    columns for all of them."""
+
+    def placed(faces: Sequence[str]) -> dict[str, Placement]:
+        found = rows.filter(pc.is_in(rows["face"], pa.array(faces, pa.string())))
+        columns = [found[c].to_pylist() for c in ("face", "subject", "status", "confidence")]
+        return {
+            face: Placement(subject, Status(status), confidence)
+            for face, subject, status, confidence in zip(*columns, strict=True)
+        }
+
+    return placed
 
 
 def _stored_rows(stored: Any) -> pa.Table:

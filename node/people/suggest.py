@@ -32,7 +32,7 @@ import numpy as np
 from node.people.clusters import pairwise_distances, rounding_window, squared_distances
 from node.people.faces import FaceSet
 from node.people.references import Evidence, References, confirmed_of
-from node.people.scoring import FaceBatch, Thresholds
+from node.people.scoring import CLUSTERED, CONFIRMED, FaceBatch, Placement, Thresholds
 from protocol.labels import Kind, Labels
 
 CLUSTER_CONFIDENCE = 0.999
@@ -41,6 +41,7 @@ _FACES_AT_ONCE = 4096  # faces compared with every group's centre at once
 _MARGIN = 1e-3  # added to the reach where a group's bound decides: float64 rounding is far less
 _DISTANCES_AT_ONCE = 1 << 23  # face × confirmed face distances in one product (32 MB float32)
 _FACES_TOGETHER = 128  # faces compared with the union of the groups they want, at most
+_ROUNDED = 1e-6  # a confidence stored in float32 is this near the one computed, and more
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,81 @@ class DistanceScorer:
                 squared[begin : begin + len(part), column] = found
         nearest: np.ndarray = np.sqrt(squared)
         return nearest
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A face's placement by these rules before an edit, and its cluster's confirmed people
+    before and after it: what tells whether one person's confirmed faces changing can move
+    the face (`can_move`)."""
+
+    placed: Placement
+    evidence_before: frozenset[str]
+    evidence_after: frozenset[str]
+
+    @property
+    def by_cluster_rule(self) -> bool:
+        """Whether the cluster rule placed the face: its cluster held only that person, and
+        the confidence is the rule's (a confidence by distance that high is within the rule's
+        reach, where the rule applies)."""
+        subject = self.placed.subject
+        return (
+            subject is not None
+            and self.evidence_before == frozenset((subject,))
+            and abs(self.placed.confidence - CLUSTER_CONFIDENCE) < _ROUNDED
+        )
+
+
+def can_move(
+    prior: Prior, subject: str, nearer: bool, distance: float, rules: DistanceRules = FACES
+) -> bool:
+    """Whether a face these rules placed as `prior` says can be placed otherwise once
+    `subject` gains confirmed faces (`nearer`) or loses some (not `nearer`), the nearest of
+    them at least `distance` from it, every other person's confirmed faces staying as they
+    were (the cluster rule is covered only for `subject`: a change of the clusters' people
+    moves their faces anyway, `node.people.incremental`).
+
+    A placement hangs on the best subject, its confidence, and on whether the runner-up
+    reaches `ambiguous`. The faces that came or went are at least `distance` away, so the
+    confidence `q` they carry is at most that of `distance`; stored confidences are float32,
+    and a small margin covers that rounding and the distance's own.
+    - Gained: `subject`'s confidence can only rise, and only where `q` beats it. The face stays
+      as it was if it was `subject`'s by the cluster rule (it stays nearest); if it was theirs
+      by distance and `q` is under that confidence (its nearest stays); if it was nobody's and
+      `q` is under `suggest` and the cluster rule cannot now apply to `subject`; if it was
+      someone else's by the cluster rule and `distance` is beyond the rule's reach (they stay
+      nearest); if it was suggested as someone else by distance and `q` is under their
+      confidence (a runner-up that rises keeps it a question); if it was assigned to someone
+      else by distance and `q` is under their confidence and under `ambiguous`.
+    - Lost: `subject`'s confidence can only fall, and only where a face that went was its
+      nearest. The face stays if it was `subject`'s and that nearest is shown kept as above;
+      if it was nobody's and its cluster holds no single person whom the rule could now give
+      it; if it was assigned to someone else (its runner-up, under `ambiguous`, stays so); if
+      it was suggested as someone else and `q` is under `ambiguous` (`subject` was no
+      runner-up that made it a question)."""
+    placed = prior.placed
+    if placed.status == CONFIRMED:
+        return True
+    q = float(rules.confidence(np.array(distance)))
+    in_rule_reach = distance <= rules.cluster_reach + _MARGIN
+    ruled = prior.by_cluster_rule
+    if placed.subject == subject:
+        if ruled:
+            return not nearer and in_rule_reach
+        return q >= placed.confidence - _ROUNDED
+    assigned = placed.status == CLUSTERED  # by Roost: the runner-up was under `ambiguous`
+    if not nearer:
+        if placed.subject is None:
+            return len(prior.evidence_after) == 1
+        return not assigned and q >= rules.thresholds.ambiguous - _ROUNDED
+    if prior.evidence_after == frozenset((subject,)) and in_rule_reach:
+        return True
+    if placed.subject is None:
+        return q >= rules.thresholds.suggest - _ROUNDED
+    if ruled:
+        return in_rule_reach
+    bar = min(placed.confidence, rules.thresholds.ambiguous) if assigned else placed.confidence
+    return q >= bar - _ROUNDED
 
 
 @dataclass(frozen=True)

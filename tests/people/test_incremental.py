@@ -435,3 +435,27 @@ def test_a_patched_state_holds_each_face_once_with_its_new_row(replaced: int) ->
         assert len(got) == len(expected)
         assert {r["face"]: r for r in got} == expected
         assert table.column("face").num_chunks <= state._MAX_CHUNKS
+
+
+def test_the_placements_an_edit_starts_from_rule_out_faces_it_cannot_move(
+    album: Album, tmp_path: Path, placed: list[str], full: Computes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same edits twice, from the same state: reading the placements before the edit
+    (`suggest.can_move`) places fewer faces again, and the state still equals the full
+    recomputation after each."""
+    counts = []
+    for run, read in enumerate((state._placements, lambda rows: lambda faces: {})):
+        monkeypatch.setattr(state, "_placements", read)
+        library = Library.open(copy_home(album, tmp_path / f"home{run}") / "library")
+        state.refresh(library)
+        placed.clear()
+        clusters = sorted({c for c in read_clusters(library).values() if c is not None})
+        for n, cluster in enumerate(clusters):  # the whole family named, cluster by cluster
+            edits.name(library, cluster, f"P{n}")
+        edits.name(library, album.face_of(STRANGER), "Stranger")
+        edits.merge(library, ["Stranger"], into="P0")
+        assert_equals_full(library, full.reference)
+        counts.append(len(placed))
+    with_placements, without = counts
+    assert with_placements < without
+    assert full.calls == 0
