@@ -72,7 +72,14 @@ from node.people.clusters import (
 from node.people.faces import FaceSet, faces_at, load_faces
 from node.people.references import Evidence, References, confirmed_of, of_kind
 from node.people.scoring import Placement, Scorer
-from node.people.suggest import DistanceRules, DistanceScorer, Prior, can_move
+from node.people.suggest import (
+    DistanceRules,
+    DistanceScorer,
+    Prior,
+    can_move,
+    distances_to,
+    placed_after,
+)
 from protocol.labels import Kind, Labels
 
 _SAMPLE = 64  # kept confirmed faces tried first in `_nearest_moved`
@@ -82,6 +89,7 @@ _SLACK = 1e-3  # how far `Corpus.within` widens its bound: float32 distances are
 _CORPORA_KEPT = 2
 Placed = tuple[References, DistanceScorer]  # the confirmed people, and their scorer
 PlacedBefore = Callable[[Sequence[str]], Mapping[str, Placement]]  # faces → placements before
+Told = dict[str, tuple[str, Placement]]  # face → its photo and its placement after an edit
 _PLACED_KEPT = 2  # label logs per corpus: the one an edit starts from, and its own
 
 
@@ -260,13 +268,15 @@ def before_at(library: Library, faces_version: int, clusters_version: int) -> Be
 @dataclass(frozen=True)
 class Plan:
     """The faces to place again, and the scorer (built from every confirmed face) to do it;
-    and the faces that only moved to another cluster with the same evidence (face → cluster),
-    whose placement is kept with the new cluster written in."""
+    the faces that only moved to another cluster with the same evidence (face → cluster),
+    whose placement is kept with the new cluster written in; and the faces whose placement
+    after is told from the one before (face → its photo and placement)."""
 
     faces: FaceSet
     clusters: dict[str, str | None]
     scorer: Scorer
     relabelled: dict[str, str | None] = field(default_factory=dict)
+    told: Told = field(default_factory=dict)
 
 
 def plan(
@@ -304,7 +314,7 @@ def plan(
         changed_refs = _changed(refs_before.by_face, refs_after.by_face)
     found.keep(logs[1], refs_after, scorer)
     changed = (confirmed, changed_refs)
-    moved, relabelled = _moved(
+    moved, relabelled, told = _moved(
         found,
         (before, placed_before),
         old,
@@ -315,7 +325,7 @@ def plan(
         changed,
     )
     new_clusters = {f: found.clusters.get(f) for f in relabelled}
-    return Plan(found.subset(moved), found.clusters, scorer, new_clusters)
+    return Plan(found.subset(moved), found.clusters, scorer, new_clusters, told)
 
 
 def _moves(
@@ -355,9 +365,10 @@ def _moved(
     rules: DistanceRules,
     references: tuple[References, References],
     changed: tuple[set[str], set[str]],
-) -> tuple[set[int], set[str]]:
-    """The rows of the faces that can move (the rules in the module's docstring), and the
-    faces that only changed cluster. A face new since `then` is placed again, and so is one
+) -> tuple[set[int], set[str], Told]:
+    """The rows of the faces to place again (the rules in the module's docstring), the
+    faces that only changed cluster, and the faces whose placement after is told without
+    scoring them (`_nearest_moved`). A face new since `then` is placed again, and so is one
     in another cluster unless both clusters have the same evidence (a face's cluster matters
     to its placement only through that, and through having one at all); a confirmed one of
     those is a confirmed face that came or went, like one the labels changed. `references`:
@@ -382,10 +393,13 @@ def _moved(
     rows = {where[f] for f in faces | (regrouped - relabelled) if f in where}
     near = found.within(rules.reach, (where[f] for f in changed_refs), settled=new.confirmed())
     stored = None
-    if placed_before is not None and near:
-        placements = placed_before([found.faces.ids[r] for r in near])
-        stored = Stored(found, placements, evidence, clusters_then, hints.keys(), rules)
-    rows |= _nearest_moved(found, near, references, changed_refs, rules.reach, stored)
+    if placed_before is not None:
+        rejections = {f: frozenset(s) for f, s in new.rejected().items()}
+        stored = Stored(
+            found, placed_before, evidence, clusters_then, hints.keys(), rules, rejections
+        )
+    nearest, told = _nearest_moved(found, near, references, changed_refs, rules.reach, stored)
+    rows |= nearest
     evidence_of = changed_refs | (regrouped & (before.by_face.keys() | after.by_face.keys()))
     for cluster in _changed_evidence(clusters_then, clusters, *evidence, evidence_of):
         rows.update(found.members.get(cluster, ()))
@@ -394,7 +408,10 @@ def _moved(
         rows.update(r for m in hinted for r in found.by_media[m])
     touched = {found.faces.media[r] for r in rows}
     rows.update(r for m in hinted if m in touched for r in found.by_media[m])
-    return rows, {f for f in relabelled if where[f] not in rows}
+    told = {r: placed for r, placed in told.items() if r not in rows}
+    kept_as_was = {f for f in relabelled if where[f] not in rows and where[f] not in told}
+    ids, media = found.faces.ids, found.faces.media
+    return rows, kept_as_was, {ids[r]: (media[r], placed) for r, placed in told.items()}
 
 
 def _same_evidence(
@@ -422,7 +439,7 @@ def _nearest_moved(
     changed: set[str],
     distance: float,
     stored: Stored | None = None,
-) -> set[int]:
+) -> tuple[set[int], dict[int, Placement]]:
     """Of the faces `near` the `changed` confirmed faces, those whose distance to some
     person's nearest confirmed face can differ between the references before and after
     within `distance`, and, where `stored` tells their placements before, whose placement can
@@ -435,14 +452,18 @@ def _nearest_moved(
     Distances are squared float32 products, each with its rounding bound
     (`rounding_window`): a face is kept only where that is shown despite rounding.
 
-    Where a person only gained confirmed faces (naming a cluster, confirming a face), a face
-    whose nearest of them is not near enough to change its placement keeps it too
-    (`suggest.nearer_can_move`): naming a person placed again every face within reach of
-    theirs, and scored each against every person, though few of them change."""
+    Where a person only gained confirmed faces or only lost some, a face whose placement
+    before shows that this cannot move it keeps it too (`suggest.can_move`): naming a person
+    placed again every face within reach of theirs, and scored each against every person,
+    though few of them change. And where only one person gained faces near a face that can
+    move, its placement after is often told by its placement before and its exact distance to
+    the faces that came (`suggest.placed_after`), without scoring it against every person:
+    those are returned apart, row → placement."""
     where, vectors = found.where, found.faces.vectors
     rows = np.array(sorted(near), np.int64)
     points = vectors[rows]
     moved = np.zeros(len(rows), bool)
+    told: dict[int, Placement] = {}
     before, after = references
     for subject in {s for f in changed for s in (before.by_face.get(f), after.by_face.get(f)) if s}:
         was = before.by_subject.get(subject, frozenset())
@@ -464,8 +485,35 @@ def _nearest_moved(
             open_rows = open_rows[
                 stored.can_move(rows[open_rows], subject, nearer, least[open_rows])
             ]
+            if nearer:
+                open_rows = _told(stored, told, rows, points, open_rows, subject, changing)
+        for index in open_rows.tolist():
+            told.pop(index, None)  # another person can move it too: it is placed again
         moved[open_rows] = True
-    return {int(r) for r in rows[moved]}
+    return {int(r) for r in rows[moved]}, {int(rows[i]): placed for i, placed in told.items()}
+
+
+def _told(
+    stored: Stored,
+    told: dict[int, Placement],
+    rows: np.ndarray,
+    points: np.ndarray,
+    open_rows: np.ndarray,
+    subject: str,
+    came: np.ndarray,
+) -> np.ndarray:
+    """Of `open_rows` (indices into `rows`), which `subject`'s faces that `came` can move,
+    those whose placement after cannot be told: the rest go into `told`. One another person
+    could move as well is not told (it is placed again): so is a face told before."""
+    distances = distances_to(came, points[open_rows].astype(np.float64), stored.rules)
+    after = stored.placed_after(rows[open_rows], subject, distances)
+    untold = []
+    for index, placed in zip(open_rows.tolist(), after, strict=True):
+        if placed is None or index in told:
+            untold.append(index)
+        else:
+            told[index] = placed
+    return np.array(untold, np.int64)
 
 
 @dataclass(frozen=True)
@@ -474,33 +522,61 @@ class Stored:
     whether one person's confirmed faces changing can move them (`suggest.can_move`)."""
 
     found: Corpus
-    placements: Mapping[str, Placement]  # face → its placement before (faces with a row)
+    placed_before: PlacedBefore  # faces → their placements before (those with a row)
     evidence: tuple[Evidence, Evidence]  # the clusters' confirmed people before and after
     clusters_before: Mapping[str, str | None]
     hinted: Container[str]  # photos a Takeout sidecar names people in: their faces move
     rules: DistanceRules
+    rejected: Mapping[str, frozenset[str]]  # face → the people it was rejected for, after
 
     def can_move(
         self, rows: np.ndarray, subject: str, nearer: bool, squared: np.ndarray
     ) -> np.ndarray:
         """Of `rows`, whose nearest confirmed face of `subject` that came (`nearer`) or went is
         at least `squared` (squared distance) away, those whose placement can change."""
+        distances = np.sqrt(np.maximum(squared, 0.0)).tolist()
+        priors = self._priors(rows)
+        return np.array(
+            [
+                prior is None or can_move(prior, subject, nearer, distance, self.rules)
+                for prior, distance in zip(priors, distances, strict=True)
+            ],
+            bool,
+        )
+
+    def placed_after(
+        self, rows: np.ndarray, subject: str, distances: np.ndarray
+    ) -> list[Placement | None]:
+        """The placements of `rows` once `subject` gained confirmed faces, the nearest exactly
+        `distances` away, where they can be told from the ones before (`suggest.placed_after`);
+        None for the others."""
+        ids, good = self.found.faces.ids, self.found.faces.good
+        return [
+            None
+            if prior is None or subject in self.rejected.get(ids[row], ())
+            else placed_after(prior, subject, distance, bool(good[row]), self.rules)
+            for row, prior, distance in zip(
+                rows.tolist(), self._priors(rows), distances.tolist(), strict=True
+            )
+        ]
+
+    def _priors(self, rows: np.ndarray) -> list[Prior | None]:
+        """Each row's placement before and its cluster's people before and after; None for a
+        face without a row or in a photo with hints (its placement is not the rules' alone)."""
         faces, clusters = self.found.faces, self.found.clusters
         then, now = self.evidence
-        distances = np.sqrt(np.maximum(squared, 0.0)).tolist()
-        moves = []
-        for row, distance in zip(rows.tolist(), distances, strict=True):
+        placements = self.placed_before([faces.ids[r] for r in rows.tolist()])
+        priors: list[Prior | None] = []
+        for row in rows.tolist():
             face = faces.ids[row]
-            placed = self.placements.get(face)
+            placed = placements.get(face)
             if placed is None or faces.media[row] in self.hinted:
-                moves.append(True)
+                priors.append(None)
                 continue
             was, cluster = self.clusters_before.get(face), clusters.get(face)
-            prior = Prior(
-                placed, then.get(was or "", frozenset()), now.get(cluster or "", frozenset())
-            )
-            moves.append(can_move(prior, subject, nearer, distance, self.rules))
-        return np.array(moves, bool)
+            evidence = then.get(was or "", frozenset()), now.get(cluster or "", frozenset())
+            priors.append(Prior(placed, *evidence))
+        return priors
 
 
 def _people(labels: Labels, faces: Collection[str]) -> dict[str, str]:

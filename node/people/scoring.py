@@ -132,14 +132,16 @@ def score_batch(scorer: Scorer, batch: FaceBatch, labels: Labels) -> list[Placem
                 excluded[row, column[subject]] = True
     sure = np.where(excluded, 0.0, scorer.confidences(batch, excluded))
     return [
-        _decide(row, subjects, scorer.thresholds, bool(good))
+        decide(row, subjects, scorer.thresholds, bool(good))
         for row, good in zip(sure, batch.good, strict=True)
     ]
 
 
-def _decide(
-    sure: np.ndarray, subjects: list[str], thresholds: Thresholds, good: bool
+def decide(
+    sure: np.ndarray, subjects: Sequence[str], thresholds: Thresholds, good: bool
 ) -> Placement | None:
+    """The placement of a face whose confidence for each of `subjects` is `sure` (None: nobody
+    we know): assigned, suggested, or neither, by the best and the runner-up."""
     order = np.argsort(-sure, kind="stable")
     best = float(sure[order[0]])
     runner_up = float(sure[order[1]]) if len(order) > 1 else 0.0

@@ -74,6 +74,7 @@ _MAX_CHUNKS = 256  # pieces a state kept in memory is patched into before it is 
 _SLICED = 64  # rows an edit replaces, at most, for the state to be patched by slices
 _KEEP_OLD_STATE = timedelta(minutes=1)  # long enough for a reader still scanning one
 _STATUS_ORDER: dict[str, int] = {CONFIRMED: 0, CLUSTERED: 1, SUGGESTED: 2}
+_STATUSES = {status.value: status for status in Status}  # a lookup, cheaper than Status(...)
 _READ_STATES_KEPT = 4  # libraries whose last state a process keeps (a node has one)
 
 
@@ -308,19 +309,29 @@ def _place(
     """The rows of `faces`, placed by `scorer`, and of every body. Built column by column:
     at 250,000 faces a dict per row held hundreds of megabytes before Arrow saw them."""
     placements = _with_hints(place_faces(faces, clusters, labels, scorer), faces, labels, hints)
-    placed = pa.table(
+    placed = _state_rows(faces.ids, faces.media, clusters, placements)
+    # Pets' bodies (and people's faceless figures) are "faces" of their own space here.
+    return pa.concat_tables([placed, pa.Table.from_pylist(body_rows(library, labels), STATE)])
+
+
+def _state_rows(
+    faces: Sequence[str],
+    media: Sequence[str],
+    clusters: dict[str, str | None],
+    placements: Sequence[Placement],
+) -> pa.Table:
+    """The state's rows of `faces` (of photos `media`), placed as `placements` say."""
+    return pa.table(
         {
-            "face": faces.ids,
-            "media_hash": faces.media,
-            "cluster": [clusters.get(face) for face in faces.ids],
+            "face": faces,
+            "media_hash": media,
+            "cluster": [clusters.get(face) for face in faces],
             "subject": [p.subject for p in placements],
             "status": [str(p.status) for p in placements],
             "confidence": pa.array([p.confidence for p in placements], pa.float32()),
         },
         STATE,
     )
-    # Pets' bodies (and people's faceless figures) are "faces" of their own space here.
-    return pa.concat_tables([placed, pa.Table.from_pylist(body_rows(library, labels), STATE)])
 
 
 def _with_hints(
@@ -513,6 +524,10 @@ def _refresh_part(
     if plan is None:
         return None
     rows = _place(library, plan.faces, plan.clusters, labels, plan.scorer, hints)
+    if plan.told:
+        faces = list(plan.told)
+        media, placements = zip(*(plan.told[f] for f in faces), strict=True)
+        rows = pa.concat_tables([rows, _state_rows(faces, media, plan.clusters, placements)])
     rows = pa.concat_tables([rows, _relabelled(base, plan.relabelled)]).combine_chunks()
     if not _moved_since(library, now):
         _upsert(stored, rows, basis=bases[1])
@@ -524,10 +539,12 @@ def _placements(rows: pa.Table) -> incremental.PlacedBefore:
     columns for all of them."""
 
     def placed(faces: Sequence[str]) -> dict[str, Placement]:
+        if not faces:
+            return {}
         found = rows.filter(pc.is_in(rows["face"], pa.array(faces, pa.string())))
         columns = [found[c].to_pylist() for c in ("face", "subject", "status", "confidence")]
         return {
-            face: Placement(subject, Status(status), confidence)
+            face: Placement(subject, _STATUSES[status], confidence)
             for face, subject, status, confidence in zip(*columns, strict=True)
         }
 

@@ -32,7 +32,15 @@ import numpy as np
 from node.people.clusters import pairwise_distances, rounding_window, squared_distances
 from node.people.faces import FaceSet
 from node.people.references import Evidence, References, confirmed_of
-from node.people.scoring import CLUSTERED, CONFIRMED, FaceBatch, Placement, Thresholds
+from node.people.scoring import (
+    CLUSTERED,
+    CONFIRMED,
+    SUGGESTED,
+    FaceBatch,
+    Placement,
+    Thresholds,
+    decide,
+)
 from protocol.labels import Kind, Labels
 
 CLUSTER_CONFIDENCE = 0.999
@@ -274,6 +282,59 @@ def can_move(
         return in_rule_reach
     bar = min(placed.confidence, rules.thresholds.ambiguous) if assigned else placed.confidence
     return q >= bar - _ROUNDED
+
+
+def placed_after(
+    prior: Prior, subject: str, distance: float, good: bool, rules: DistanceRules = FACES
+) -> Placement | None:
+    """Where a face placed as `prior` says stands once `subject` gains confirmed faces, the
+    nearest of them exactly `distance` away (as the scorer measures it, `distances_to`), while
+    every other person's confirmed faces stay as they were and the face is not rejected for
+    `subject`; None where that cannot be told without scoring it against everyone.
+
+    With `q` the confidence of `distance`: a face that was nobody's had everyone under
+    `suggest`, so where `q` reaches it `subject` is best and nearest, with a runner-up under
+    `ambiguous`. A face that was someone else's by distance (confidence `p`) has `subject`
+    best and them the runner-up where `q` > `p`; where `q` < `p` they stay best, and a face
+    they were assigned becomes a question once `q` reaches `ambiguous`. What stays unknown:
+    `subject`'s own faces (its confidence before), faces placed by the cluster rule (their
+    distance), a nobody's face that the cluster rule might give to `subject`, and anything
+    within the stored confidence's rounding of a bar."""
+    placed = prior.placed
+    bars = rules.thresholds
+    q = float(rules.confidence(np.array([distance]))[0])
+    sure = (
+        CLUSTER_CONFIDENCE
+        if prior.evidence_after == frozenset((subject,)) and distance <= rules.cluster_reach
+        else q
+    )
+    if placed.status == CONFIRMED or placed.subject == subject or prior.by_cluster_rule:
+        return None
+    if placed.subject is None:
+        if q < bars.suggest:
+            return None if sure == CLUSTER_CONFIDENCE else placed
+        return decide(np.array([sure, 0.0]), [subject, subject], bars, good)
+    p = placed.confidence
+    if abs(q - p) <= _ROUNDED:
+        return None
+    if q > p:
+        if abs(p - bars.ambiguous) <= _ROUNDED:
+            return None
+        return decide(np.array([sure, p]), [subject, placed.subject], bars, good)
+    if placed.status != CLUSTERED:
+        return placed  # a question stays one whatever the runner-up
+    if abs(q - bars.ambiguous) <= _ROUNDED:
+        return None
+    return placed if q < bars.ambiguous else Placement(placed.subject, SUGGESTED, p)
+
+
+def distances_to(
+    vectors: np.ndarray, faces: np.ndarray, rules: DistanceRules = FACES
+) -> np.ndarray:
+    """Each of `faces`' (float64) distance to the nearest of `vectors` (float32 confirmed faces),
+    exactly as the scorer measures it, where within the rules' reach; else infinity."""
+    nearest: np.ndarray = np.sqrt(_Block.of(vectors).nearest(faces, rules.reach))
+    return nearest
 
 
 @dataclass(frozen=True)

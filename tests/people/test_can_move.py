@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from node.people.scoring import CLUSTERED, FaceBatch, Placement, score_batch
-from node.people.suggest import DistanceScorer, Prior, can_move
+from node.people.suggest import DistanceScorer, Prior, can_move, distances_to, placed_after
 from protocol.labels import fold
 
 SUBJECTS = ("a", "b", "c")
@@ -68,3 +68,29 @@ def test_a_face_the_rule_keeps_is_placed_as_before(nearer: bool) -> None:
         kept += 1
         assert _place(after, cluster, good) == placed, (people, cluster, good, subject)
     assert kept > CASES // 4  # the rule keeps many faces, not a handful
+
+
+def test_a_placement_told_from_the_one_before_is_the_scorers() -> None:
+    """`placed_after`: where one person gains confirmed faces, the placement it tells from the
+    one before and the exact distance to the faces that came is the scorer's own."""
+    rng = np.random.default_rng(9)
+    told = 0
+    origin = np.zeros((1, DIM))
+    for _ in range(CASES):
+        people = {s: _at(rng, int(rng.integers(1, 4))) for s in SUBJECTS[: rng.integers(1, 4)]}
+        cluster = frozenset(rng.choice(list(people), size=rng.integers(0, 2), replace=False))
+        good = bool(rng.random() < 0.8)
+        subject = str(rng.choice([*people, "new"]))
+        came = _at(rng, int(rng.integers(1, 3)))
+        mine = people.get(subject)
+        after = {**people, subject: came if mine is None else np.concatenate([mine, came])}
+        placed = _place(people, cluster, good)
+        distance = float(distances_to(came, origin)[0])
+        found = placed_after(Prior(placed, cluster, cluster), subject, distance, good)
+        if found is None:
+            continue
+        told += 1
+        nobody = Placement(None, CLUSTERED, 0.0)
+        stored = Placement(found.subject, found.status, float(np.float32(found.confidence)))
+        assert _place(after, cluster, good) == (stored if found.subject else nobody)
+    assert told > CASES // 2
